@@ -1,0 +1,37 @@
+# One entry point: `make run`, `make test`, `make lint`, `make bench`.
+# Each target creates .venv and installs the project with its test extras when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+FHIR_SERVER := tests/fhir_server
+NODE_INSTALLED := $(FHIR_SERVER)/node_modules/.installed
+
+.PHONY: run test lint bench setup
+
+setup: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(NODE_INSTALLED): $(FHIR_SERVER)/package-lock.json
+	npm ci --prefix $(FHIR_SERVER) --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: $(INSTALLED)
+	CDS_DEMO=$${CDS_DEMO:-true} $(BIN)/cds serve
+
+test: $(INSTALLED) $(NODE_INSTALLED)
+	$(BIN)/pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
+
+bench: $(INSTALLED) $(NODE_INSTALLED)
+	$(BIN)/python -m bench

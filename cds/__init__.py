@@ -1,0 +1,1 @@
+"""Spinal-origin CDS Hooks 2.0 service."""

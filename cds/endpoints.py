@@ -1,0 +1,240 @@
+"""The HTTP endpoints. Errors are raised as `cds.exceptions` and mapped in `cds.app`."""
+
+import logging
+import time
+from datetime import datetime
+
+import orjson
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from cds import metrics, suppression
+from cds.body import read_json_object, validate
+from cds.evaluation import Evaluation, evaluate
+from cds.exceptions import CdsError, HookMismatch, InvalidRequest, UnknownService
+from cds.logs import patient_hash
+from cds.prefetch import FetchPlan, gather
+from cds.protocol import CdsRequest, FeedbackRequest
+from cds.record import IssuedCard, PatientRecord
+from cds.runtime import Runtime
+from cds.security import check_fhir_server
+from cds.services import Service
+from cds.store import CallAudit, Coding, FeedbackEntry, Store
+from cds.types import Hook
+from hooks import SERVICES
+
+log = logging.getLogger(__name__)
+
+OFFLOAD_ABOVE_RESOURCES = 1_000
+"""Records larger than this are evaluated in a worker thread, off the event loop."""
+
+
+class JsonResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: object) -> bytes:
+        return orjson.dumps(content)
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _service(request: Request) -> Service:
+    service_id = request.path_params["service_id"]
+    service = SERVICES.get(service_id)
+    if service is None:
+        raise UnknownService(f"no CDS service with id {service_id!r}", field="id")
+    return service
+
+
+async def authorize(request: Request) -> None:
+    runtime = _runtime(request)
+    if runtime.verifier is None:
+        return
+    base = runtime.settings.public_base_url
+    audience = base.rstrip("/") + request.url.path if base else str(request.url.replace(query=""))
+    await runtime.verifier.verify(request.headers.get("authorization"), audience)
+
+
+async def discovery(request: Request) -> Response:
+    await authorize(request)
+    return JsonResponse(_runtime(request).discovery)
+
+
+async def healthz(request: Request) -> Response:
+    return JsonResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    runtime = _runtime(request)
+    security = "jwt" if runtime.verifier else "open: no trusted issuers configured, local use only"
+    try:
+        await runtime.store.run("ping", Store.ping)
+    except CdsError:
+        return JsonResponse(
+            {"status": "unready", "store": "unreachable", "security": security}, 503
+        )
+    return JsonResponse({"status": "ready", "store": "ok", "security": security})
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+def _fetch_plan(runtime: Runtime, envelope: CdsRequest) -> FetchPlan:
+    settings = runtime.settings
+    server, refusal = envelope.fhirServer, None
+    if server is not None:
+        try:
+            check_fhir_server(server, runtime.fhir_server_patterns)
+        except CdsError as exc:
+            server, refusal = None, exc.message
+    token = envelope.fhirAuthorization.access_token if envelope.fhirAuthorization else None
+    return FetchPlan(
+        fhir_server=server,
+        refusal=refusal,
+        access_token=token,
+        budget_seconds=settings.fetch_budget_seconds,
+        max_pages=settings.max_pages,
+        max_resources=settings.max_resources_per_prefetch,
+        max_concurrent=settings.max_concurrent_fetches,
+    )
+
+
+async def _evaluate(record: PatientRecord, hook: Hook, now: datetime) -> Evaluation:
+    size = len(record.conditions) + len(record.observations) + len(record.service_requests)
+    if size > OFFLOAD_ABOVE_RESOURCES:
+        return await run_in_threadpool(evaluate, record, hook, now)
+    return evaluate(record, hook, now)
+
+
+async def _not_nagging(
+    runtime: Runtime, cards: list[IssuedCard], phash: str, now: datetime
+) -> list[IssuedCard]:
+    if not cards:
+        return cards
+    period = runtime.settings.suppression_period
+
+    def ask(store: Store) -> tuple[set[str], bool]:
+        hidden = store.suppressed(patient_hash=phash, cards=cards, now=now, period=period)
+        return hidden, store.accepted_physio(patient_hash=phash)
+
+    hidden, physio = await runtime.store.try_run("suppress", ask, (set(), False))
+    for card in cards:
+        if card.card["uuid"] in hidden:
+            metrics.SUPPRESSED.labels(card.topic).inc()
+    return suppression.apply(cards, hidden, physio)
+
+
+async def call_service(request: Request) -> Response:
+    runtime = _runtime(request)
+    started = time.perf_counter()
+    service_id, hook_instance, status = request.path_params["service_id"], "", 500
+    cards: list[IssuedCard] = []
+    try:
+        service = _service(request)
+        await authorize(request)
+        body = await read_json_object(request, runtime.settings.max_body_bytes)
+        envelope = validate(CdsRequest, body)
+        hook_instance = envelope.hookInstance
+        if envelope.hook != service.hook:
+            raise HookMismatch(
+                f"service {service.id} answers {service.hook}, not {envelope.hook}", field="hook"
+            )
+        context = validate(service.context_model, envelope.context, "context")
+        prefetch = body.get("prefetch") or {}
+        if not isinstance(prefetch, dict):
+            raise InvalidRequest("prefetch must be a JSON object", field="prefetch")
+        plan = _fetch_plan(runtime, envelope)
+        data = await gather(runtime.prefetch, envelope.context, prefetch, plan, runtime.http)
+        record = service.build_record(context, data)
+        now = runtime.clock()
+        evaluation = await _evaluate(record, service.hook, now)
+        if evaluation.skipped:
+            metrics.SKIPPED_RESOURCES.inc(len(evaluation.skipped))
+            log.warning(
+                "evaluation.skipped_resources",
+                extra={
+                    "count": len(evaluation.skipped),
+                    "reasons": sorted({s.reason for s in evaluation.skipped}),
+                },
+            )
+        phash = patient_hash(record.patient_id, runtime.hash_key)
+        cards = await _not_nagging(runtime, evaluation.cards, phash, now)
+        for card in cards:
+            metrics.CARDS.labels(card.topic, card.card["indicator"]).inc()
+        if cards:
+            runtime.spawn(
+                runtime.store.try_run(
+                    "record_cards",
+                    lambda store: store.record_cards(
+                        service_id=service.id,
+                        hook_instance=hook_instance,
+                        patient_hash=phash,
+                        cards=cards,
+                        at=now,
+                    ),
+                    None,
+                )
+            )
+        status = 200
+        return JsonResponse({"cards": [card.card for card in cards]})
+    except CdsError as exc:
+        status = exc.status_code
+        raise
+    finally:
+        latency = time.perf_counter() - started
+        metrics.CALLS.labels(service_id if service_id in SERVICES else "unknown", str(status)).inc()
+        metrics.CALL_LATENCY.labels(service_id if service_id in SERVICES else "unknown").observe(
+            latency
+        )
+        audit = CallAudit(
+            hook_instance=hook_instance[:128],
+            service_id=service_id[:128],
+            topics=tuple(card.topic for card in cards),
+            card_count=len(cards),
+            latency_ms=latency * 1000,
+            status=status,
+            at=runtime.clock(),
+        )
+        runtime.spawn(runtime.store.try_run("audit", lambda store: store.record_call(audit), None))
+
+
+async def feedback(request: Request) -> Response:
+    runtime = _runtime(request)
+    service = _service(request)
+    await authorize(request)
+    body = await read_json_object(request, runtime.settings.max_body_bytes)
+    parsed = validate(FeedbackRequest, body)
+    entries = [
+        FeedbackEntry(
+            card_uuid=item.card,
+            outcome=item.outcome,
+            accepted_suggestions=tuple(s.id for s in item.acceptedSuggestions),
+            override_reason=(
+                Coding(system=reason.system, code=reason.code, display=reason.display)
+                if item.overrideReason and (reason := item.overrideReason.reason)
+                else None
+            ),
+            user_comment=item.overrideReason.userComment if item.overrideReason else None,
+            outcome_timestamp=item.outcomeTimestamp,
+        )
+        for item in parsed.feedback
+    ]
+    at = runtime.clock()
+    receipt = await runtime.store.run(
+        "feedback", lambda store: store.save_feedback(service.id, entries, at)
+    )
+    for entry in entries:
+        metrics.FEEDBACK.labels(entry.outcome).inc()
+    return JsonResponse(
+        {
+            "stored": receipt.stored,
+            "duplicates": receipt.duplicates,
+            "unknownCards": receipt.unknown_cards,
+        }
+    )

@@ -1,0 +1,98 @@
+"""What one running service holds for its lifetime: settings, pooled client, verifier, store."""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+from starlette.concurrency import run_in_threadpool
+
+from cds import metrics
+from cds.exceptions import StoreUnavailable
+from cds.security import ClientVerifier
+from cds.settings import Settings
+from cds.store import Store
+from cds.types import JSON
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RETRY_SECONDS = 5.0
+
+
+class StoreConnection:
+    """Opens the store on first use and again after a failure, at most every few seconds.
+
+    Calls go on without the store when it is down: the caller decides what that means.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._store: Store | None = None
+        self._next_attempt = 0.0
+
+    async def _open(self) -> Store | None:
+        if self._store is None and time.monotonic() >= self._next_attempt:
+            try:
+                self._store = await run_in_threadpool(Store.open, self.url)
+            except StoreUnavailable:
+                self._next_attempt = time.monotonic() + RETRY_SECONDS
+                metrics.STORE_ERRORS.labels("open").inc()
+                log.warning("store.unavailable", extra={"operation": "open"})
+        return self._store
+
+    async def run(self, operation: str, call: Callable[[Store], T]) -> T:
+        """Runs `call` on the store in a worker thread; raises StoreUnavailable when it can't."""
+        store = await self._open()
+        if store is None:
+            raise StoreUnavailable("the store cannot be reached")
+        try:
+            return await run_in_threadpool(call, store)
+        except StoreUnavailable:
+            metrics.STORE_ERRORS.labels(operation).inc()
+            log.warning("store.unavailable", extra={"operation": operation})
+            raise
+
+    async def try_run(self, operation: str, call: Callable[[Store], T], default: T) -> T:
+        try:
+            return await self.run(operation, call)
+        except StoreUnavailable:
+            return default
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    http: httpx.AsyncClient
+    verifier: ClientVerifier | None
+    store: StoreConnection
+    hash_key: bytes
+    clock: Callable[[], datetime] = system_clock
+    fhir_server_patterns: tuple[str, ...] = ()
+    prefetch: dict[str, str] = field(default_factory=dict)
+    discovery: JSON = field(default_factory=dict)
+    background: set[asyncio.Task[object]] = field(default_factory=set)
+
+    def spawn(self, work: Coroutine[Any, Any, object]) -> None:
+        """Runs bookkeeping (audit, issued cards) after the response, keeping a reference."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def drain(self) -> None:
+        if self.background:
+            await asyncio.wait(self.background, timeout=5)

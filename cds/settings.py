@@ -1,0 +1,40 @@
+"""Configuration from `CDS_*` environment variables (see the README's table)."""
+
+from datetime import datetime, timedelta
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CDS_", frozen=True, extra="ignore")
+
+    database_url: str = "sqlite:///var/cds.sqlite3"
+    trusted_issuers: str = ""
+    public_base_url: str | None = None
+    allowed_fhir_servers: str | None = None
+    cors_origins: str = "*"
+    log_level: str = "INFO"
+
+    fetch_budget_seconds: float = Field(3.0, gt=0)
+    max_body_bytes: int = Field(5 * MiB, gt=0)
+    max_pages: int = Field(10, ge=1)
+    max_resources_per_prefetch: int = Field(10_000, ge=1)
+    max_concurrent_fetches: int = Field(4, ge=1)
+    suppression_days: int = Field(30, ge=0)
+    patient_hash_key: str = ""
+    """Key of the patient-id hash in logs and the store; replicas sharing a database share it."""
+    now: datetime | None = None
+    """Freezes the service's clock: for tests and clinical review of the fixtures only."""
+    demo: bool = False
+    """Serve the fixture patients under /demo/fhir (read-only) and the card preview page."""
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def suppression_period(self) -> timedelta:
+        return timedelta(days=self.suppression_days)

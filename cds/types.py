@@ -1,0 +1,13 @@
+"""Small shared types: closed sets as Literals, raw FHIR JSON as dict aliases."""
+
+from typing import Any, Literal
+
+Hook = Literal["patient-view", "order-select", "order-sign"]
+Indicator = Literal["info", "warning", "critical"]
+Topic = Literal["spinal-origin", "red-flag", "inflammatory-pattern", "order-spinal-origin"]
+Outcome = Literal["accepted", "overridden"]
+
+JSON = dict[str, Any]
+"""A parsed JSON object, e.g. one raw FHIR resource as it came off the wire."""
+
+TOPIC_SYSTEM = "https://spinal-origin-cds.example.org/CodeSystem/card-topic"
