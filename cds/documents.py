@@ -1,5 +1,6 @@
 """A file's JSON as the engine's input, without server or network: a CDS Hooks request
-carrying its prefetch, or a FHIR Bundle of one patient's record (read as patient-view)."""
+carrying its prefetch (alone or as a scenario of fixtures/), or a FHIR Bundle of one patient's
+record (read as patient-view)."""
 
 from cds.body import validate
 from cds.exceptions import InvalidRequest
@@ -69,6 +70,9 @@ def record_from_request(request: JSON) -> tuple[Hook, PatientRecord]:
 
 
 def record_from_document(document: JSON) -> tuple[Hook, PatientRecord]:
+    """Also reads a scenario of fixtures/, whose request sits under `request`."""
+    if isinstance(document.get("request"), dict) and "hook" not in document:
+        document = document["request"]
     if document.get("resourceType") == "Bundle":
         return "patient-view", record_from_bundle(document)
     if "hook" in document:

@@ -1,0 +1,353 @@
+"""Findings → CDS Hooks cards (JSON-ready), at most `maxCards`, red flags first."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from datetime import date
+
+from cds.cards.describe import EvidenceLine, fact_line, measurement_line, sites_phrase
+from cds.cards.suggestions import Offer, suggestion
+from cds.cards.text import CardText, card_text
+from cds.engine import Finding, Findings, OrderFinding, RedFlag
+from cds.facts import Fact
+from cds.facts.sites import combine_sides
+from cds.record import IssuedCard
+from cds.terminology import Terminology
+from cds.types import JSON, TOPIC_SYSTEM, Hook, Indicator, Topic
+
+OVERRIDE_SYSTEM = "https://spinal-origin-cds.example.org/CodeSystem/override-reason"
+MAX_EVIDENCE_LINES = 12
+UPPER_REGIONS = frozenset({"cervical", "thoracic"})
+
+__all__ = ["build_cards"]
+
+
+class _Builder:
+    def __init__(
+        self,
+        findings: Findings,
+        term: Terminology,
+        new_uuid: Callable[[], str],
+        today: date,
+        text: CardText,
+    ) -> None:
+        self.f = findings
+        self.term = term
+        self.new_uuid = new_uuid
+        self.today = today
+        self.text = text
+        self.red = bool(findings.red_flags)
+        self.emergency = any(r.tier == "emergency" for r in findings.red_flags)
+
+    def card(
+        self,
+        topic: Topic,
+        indicator: Indicator,
+        summary: str,
+        detail: str,
+        offers: list[Offer],
+        reasons: tuple[str, ...],
+        links: list[str],
+        joints: tuple[str, ...],
+        side: str,
+        evidence: Iterable[str],
+    ) -> IssuedCard:
+        card: JSON = {
+            "uuid": self.new_uuid(),
+            "summary": _clip(summary),
+            "indicator": indicator,
+            "detail": detail,
+            "source": {
+                "label": self.text.section("source")["label"],
+                "url": self.text.section("source")["url"],
+                "topic": {
+                    "system": TOPIC_SYSTEM,
+                    "code": topic,
+                    "display": self.text.word("topics", topic),
+                },
+            },
+        }
+        suggestions = [
+            suggestion(
+                o,
+                patient_id=self.f.patient_id,
+                reasons=reasons,
+                emergency=self.emergency,
+                text=self.text,
+                term=self.term,
+                new_uuid=self.new_uuid,
+            )
+            for o in self._allowed(offers)
+        ]
+        if suggestions:
+            card["suggestions"] = suggestions
+            card["selectionBehavior"] = "any"
+        card["overrideReasons"] = self._override_reasons(topic)
+        card["links"] = [
+            {**self.text.section("links")[key], "type": "absolute"} for key in dict.fromkeys(links)
+        ]
+        fingerprint = hashlib.sha256(
+            "\n".join([topic, *sorted(set(evidence))]).encode()
+        ).hexdigest()[:32]
+        return IssuedCard(card, topic, joints, side, fingerprint)
+
+    def _allowed(self, offers: list[Offer]) -> list[Offer]:
+        out = []
+        for offer in offers:
+            if offer.kind in self.f.existing_referrals:
+                continue
+            if self.red and offer.kind in ("physiotherapy", "spinal-assessment"):
+                continue
+            out.append(offer)
+        return out
+
+    def _override_reasons(self, topic: Topic) -> list[JSON]:
+        wanted = self.text.section("overrideReasons")[topic]
+        concepts = {c.code: c for c in self.term.code_systems.get(OVERRIDE_SYSTEM, ())}
+        return [
+            {"system": OVERRIDE_SYSTEM, "code": code, "display": concepts[code].display}
+            for code in wanted
+            if code in concepts
+        ]
+
+    def existing(self) -> list[str]:
+        words = self.text.section("suggestions")
+        return [
+            f"{words[r.kind]['text']} ({r.status}, `{r.reference}`)"
+            for r in self.f.referrals
+            if r.kind in words
+        ]
+
+    def evidence_lines(self, facts: Iterable[Fact]) -> list[EvidenceLine]:
+        """One line per resource (a free-text entry may carry several concepts)."""
+        lines: dict[str, EvidenceLine] = {}
+        more = 0
+        for f in facts:
+            if f.reference in lines:
+                continue
+            if len(lines) >= MAX_EVIDENCE_LINES:
+                more += 1
+                continue
+            lines[f.reference] = fact_line(self.text, f, self.today)
+        out = list(lines.values())
+        if more:
+            out.append(EvidenceLine(f"… and {more} more in the record", ""))
+        return out
+
+    def notes(self, finding: Finding) -> list[str]:
+        notes = [self.text.word("notes", n) for n in finding.notes]
+        if finding.low_confidence:
+            notes.append(self.text.word("notes", "low-confidence"))
+        return notes
+
+    def red_flag_card(self) -> IssuedCard:
+        flags = self.f.red_flags
+        labels = [self.text.word("flags", r.flag) for r in flags]
+        action = self.text.word("tiers", "emergency" if self.emergency else "urgent")
+        summary = self.text.summary("red-flag", flags=", ".join(labels), action=action)
+        detail = self.text.detail(
+            "red-flag",
+            flags=[self._flag_view(r) for r in flags],
+            age_concern=self.f.age_concern,
+            notes=[self.text.word("notes", "low-confidence")]
+            if any(f.confidence == "text" for r in flags for f in r.facts)
+            else [],
+        )
+        reasons = tuple(f.reference for r in flags for f in (*r.facts, *r.back))
+        evidence = [f"{f.reference}|{f.code}" for r in flags for f in r.facts]
+        evidence += [m.reference for r in flags for m in r.measurements]
+        return self.card(
+            "red-flag",
+            "critical",
+            summary,
+            detail,
+            [Offer("urgent-assessment", True)],
+            reasons,
+            ["ng59"],
+            (),
+            "unknown",
+            evidence,
+        )
+
+    def _flag_view(self, flag: RedFlag) -> dict[str, object]:
+        lines = self.evidence_lines(flag.facts)
+        lines += [measurement_line(self.text, m) for m in flag.measurements]
+        lines += self.evidence_lines(flag.back[:2])
+        return {
+            "label": self.text.word("flags", flag.flag),
+            "tier": self.text.word("tiers", flag.tier),
+            "action": self.text.word("flagActions", flag.flag),
+            "evidence": lines,
+        }
+
+    def finding_card(self, finding: Finding) -> IssuedCard:
+        text = self.text
+        sites = sites_phrase(text, finding.sites)
+        region = text.word("regions", finding.region)
+        joints_phrase = sites_phrase(text, finding.sites, capital=False)
+        inflammatory = finding.pattern == "inflammatory"
+        mechanism = text.mechanism(finding.pattern, region=region, joints=joints_phrase)
+        if inflammatory:
+            summary = text.summary("inflammatory", sites=sites)
+        elif finding.local:
+            local = " / ".join(dict.fromkeys(self._concept_title(f) for f in finding.local))
+            summary = text.summary("local", sites=sites, local=local, region=region)
+            if len(summary) > 140:
+                summary = text.summary(
+                    "local", sites=sites, local="local joint disease", region=region
+                )
+        else:
+            summary = text.summary(finding.pattern, sites=sites, region=region)
+        joints = {site.joint for site in finding.sites}
+        pain = [
+            measurement_line(text, m)
+            for m in self.f.pain_scores
+            if m.joint in joints or (m.joint is None and m.region is None)
+        ][:3]
+        common = {
+            "red_flag": self.red,
+            "mechanism": mechanism,
+            "evidence": self.evidence_lines(finding.evidence) + pain,
+            "notes": self.notes(finding),
+            "existing": self.existing(),
+        }
+        reasons = tuple(f.reference for f in finding.evidence if not f.negated)
+        evidence = [f"{f.reference}|{f.code}" for f in finding.evidence]
+        links = ["ng59"]
+        if finding.region in UPPER_REGIONS:
+            links = ["cks-cervical", "ng59"]
+        if inflammatory:
+            detail = text.detail(
+                "inflammatory-pattern",
+                diagnoses=[f"{f.label} (`{f.reference}`)" for f in finding.diagnoses],
+                ng65=self._ng65_view(finding),
+                markers=[
+                    f"{line.label} (`{line.reference}`)"
+                    for line in (measurement_line(text, m) for m in finding.markers)
+                ],
+                **common,
+            )
+            offers = [Offer("rheumatology", True), Offer("physiotherapy", False)]
+            topic: Topic = "inflammatory-pattern"
+            indicator: Indicator = "warning"
+            links = ["ng65", "ng59"]
+            evidence += [m.reference for m in finding.markers]
+        else:
+            detail = text.detail(
+                "spinal-origin",
+                roots=_roots(finding.roots) if finding.pattern == "radicular" else "",
+                local=[f"{f.label} (`{f.reference}`)" for f in finding.local],
+                present=[text.word("indicators", i.key) for i in finding.present],
+                absent=[text.word("indicators", i.key) for i in finding.absent],
+                checked=self.evidence_lines(
+                    f for i in finding.indicators for f in i.checked_absent
+                ),
+                stable=[f"{f.label} (`{f.reference}`)" for f in self.f.stable],
+                start_back_done=self.f.start_back is not None,
+                **common,
+            )
+            recommended = not finding.local
+            offers = [
+                Offer("spinal-assessment", recommended),
+                Offer("physiotherapy", recommended and finding.level == "warning"),
+            ]
+            topic = "spinal-origin"
+            indicator = finding.level
+        return self.card(
+            topic,
+            indicator,
+            summary,
+            detail,
+            offers,
+            reasons,
+            links,
+            tuple(s.joint for s in finding.sites),
+            combine_sides([s.side for s in finding.sites]),
+            evidence,
+        )
+
+    def _concept_title(self, fact: Fact) -> str:
+        concept = self.term.concepts.get(fact.concept)
+        title = concept.title if concept else fact.label
+        return title[:1].lower() + title[1:]
+
+    def _ng65_view(self, finding: Finding) -> dict[str, object] | None:
+        ng = finding.ng65
+        if ng is None or (finding.diagnoses and not ng.met):
+            return None
+        months = (ng.duration_days or 0) // 30
+        return {
+            "duration": f"for about {months} months" if months else "recent",
+            "onset_age": ng.onset_age if ng.onset_age is not None else "unknown",
+            "features": [self.text.word("ng65Features", k) for k in ng.features],
+            "hla": {True: "positive", False: "negative", None: ""}[ng.hla_b27],
+        }
+
+    def order_card(self, orders: tuple[OrderFinding, ...]) -> IssuedCard:
+        text = self.text
+        sites = tuple(dict.fromkeys(s for o in orders for s in o.sites))
+        phrase = sites_phrase(text, sites, capital=False)
+        kind = orders[0].order.kind
+        summary = text.summary(f"order-{kind}", sites=phrase)
+        findings = tuple({id(o.finding): o.finding for o in orders}.values())
+        main = findings[0]
+        region = text.word("regions", main.region)
+        facts = tuple(
+            {(f.reference, f.concept): f for fd in findings for f in fd.evidence}.values()
+        )
+        detail = text.detail(
+            "order-spinal-origin",
+            orders=[f"{o.order.label} (`{o.order.reference}`)" for o in orders],
+            sites=phrase,
+            mechanism=text.mechanism(main.pattern, region=region, joints=phrase),
+            evidence=self.evidence_lines(facts),
+            present=[text.word("indicators", i.key) for i in main.present],
+            absent=[text.word("indicators", i.key) for i in main.absent],
+            checked=self.evidence_lines(f for i in main.indicators for f in i.checked_absent),
+            existing=self.existing(),
+        )
+        links = ["cks-cervical", "ng59"] if main.region in UPPER_REGIONS else ["ng59"]
+        return self.card(
+            "order-spinal-origin",
+            "warning",
+            summary,
+            detail,
+            [Offer("spinal-assessment", True), Offer("physiotherapy", True)],
+            tuple(f.reference for f in facts if not f.negated),
+            links,
+            tuple(s.joint for s in sites),
+            combine_sides([s.side for s in sites]),
+            [f"{f.reference}|{f.code}" for f in facts] + [o.order.reference for o in orders],
+        )
+
+
+def _roots(roots: tuple[str, ...]) -> str:
+    if not roots:
+        return ""
+    if len(roots) == 1:
+        return f"{roots[0]} roots"
+    return f"{roots[0]}\u2013{roots[-1]} roots"
+
+
+def _clip(summary: str) -> str:
+    return summary if len(summary) <= 140 else summary[:139].rstrip() + "\u2026"
+
+
+def build_cards(
+    findings: Findings,
+    hook: Hook,
+    term: Terminology,
+    new_uuid: Callable[[], str],
+    today: date,
+    text: CardText | None = None,
+) -> list[IssuedCard]:
+    builder = _Builder(findings, term, new_uuid, today, text or card_text())
+    cards: list[IssuedCard] = []
+    if findings.red_flags:
+        cards.append(builder.red_flag_card())
+    if hook == "patient-view":
+        cards.extend(builder.finding_card(f) for f in findings.findings)
+    elif findings.orders and not findings.red_flags:
+        cards.append(builder.order_card(findings.orders))
+    return cards[: term.rules.max_cards]

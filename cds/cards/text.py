@@ -1,0 +1,65 @@
+"""Card wording: cds/cards_text/text.json and the Markdown detail templates beside it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+TEXT_DIR = Path(__file__).resolve().parent.parent / "cards_text"
+
+
+class CardText:
+    def __init__(self, directory: Path = TEXT_DIR) -> None:
+        self.data: dict[str, Any] = json.loads((directory / "text.json").read_text("utf-8"))
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(directory)),
+            autoescape=False,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self._summaries = {
+            key: self.env.from_string(value) for key, value in self.data["summaries"].items()
+        }
+        self._mechanisms = {
+            key: self.env.from_string(value) for key, value in self.data["mechanisms"].items()
+        }
+        self._details = {
+            name: self.env.get_template(f"{name}.md.j2")
+            for name in ("spinal-origin", "inflammatory-pattern", "red-flag", "order-spinal-origin")
+        }
+
+    def word(self, group: str, key: str) -> str:
+        value = self.data[group].get(key, key)
+        return str(value)
+
+    def section(self, group: str) -> Mapping[str, Any]:
+        section: Mapping[str, Any] = self.data[group]
+        return section
+
+    def summary(self, key: str, **values: object) -> str:
+        return " ".join(self._summaries[key].render(**values).split())
+
+    def mechanism(self, key: str, **values: object) -> str:
+        return " ".join(self._mechanisms[key].render(**values).split())
+
+    def detail(self, topic: str, **values: object) -> str:
+        text = self._details[topic].render(**values)
+        lines = [line.rstrip() for line in text.splitlines()]
+        out: list[str] = []
+        for line in lines:
+            if not line and (not out or not out[-1]):
+                continue
+            out.append(line)
+        return "\n".join(out).strip()
+
+
+@cache
+def card_text() -> CardText:
+    return CardText()

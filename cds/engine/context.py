@@ -1,0 +1,85 @@
+"""Facts sorted for reasoning: current back complaints, joint groups, neurology, ..."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from cds.engine.model import JointSite
+from cds.facts import Fact, Facts, Side
+from cds.facts.sites import combine_sides
+from cds.terminology import Terminology
+
+
+def sides_compatible(a: Side, b: Side) -> bool:
+    return a == b or "unknown" in (a, b) or "bilateral" in (a, b)
+
+
+def opposite(a: Side, b: Side) -> bool:
+    return {a, b} == {"left", "right"}
+
+
+@dataclass(frozen=True, slots=True)
+class JointGroup:
+    site: JointSite
+    facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    facts: Facts
+    term: Terminology
+    today: date
+    back: tuple[Fact, ...]
+    """Back complaints that count: current, or resolved within the history look-back."""
+    joints: tuple[JointGroup, ...]
+
+    def role(self, role: str, *, current: bool = True, negated: bool = False) -> tuple[Fact, ...]:
+        return tuple(
+            f
+            for f in self.facts.facts
+            if role in f.roles and (f.current or not current) and f.negated == negated
+        )
+
+    def days_since(self, day: date | None) -> int | None:
+        return None if day is None else (self.today - day).days
+
+    def region_joints(self, region: str | None) -> frozenset[str]:
+        return self.term.maps.region_joints.get(region or "unspecified", frozenset())
+
+    def limb(self, joint: str | None) -> str | None:
+        rules = self.term.rules
+        if joint in rules.upper_limb:
+            return "upper"
+        if joint in rules.lower_limb:
+            return "lower"
+        return None
+
+    def limb_compatible(self, fact: Fact, joint: str) -> bool:
+        limb = fact.attrs.get("limb") or self.limb(fact.joint)
+        return limb is None or limb == self.limb(joint)
+
+    def back_for(self, regions: frozenset[str] | None, joint: str | None) -> tuple[Fact, ...]:
+        """Back complaints in `regions`, or (regions None) whose region refers to `joint`."""
+        if regions is not None:
+            return tuple(f for f in self.back if (f.region or "unspecified") in regions)
+        return tuple(f for f in self.back if joint in self.region_joints(f.region))
+
+
+def build_context(facts: Facts, term: Terminology, today: date) -> Context:
+    lookback = term.rules.history_lookback_days
+    back = []
+    for f in facts.facts:
+        if "back-complaint" not in f.roles or f.negated:
+            continue
+        if f.current or f.abatement is None or (today - f.abatement).days <= lookback:
+            back.append(f)
+    by_joint: dict[str, list[Fact]] = {}
+    for f in facts.facts:
+        if "joint-complaint" in f.roles and f.current and not f.negated and f.joint:
+            by_joint.setdefault(f.joint, []).append(f)
+    groups = tuple(
+        JointGroup(JointSite(joint, combine_sides([f.side for f in fs])), tuple(fs))
+        for joint, fs in by_joint.items()
+    )
+    return Context(facts, term, today, tuple(back), groups)

@@ -1,0 +1,49 @@
+"""The clinical core's one entry point: PatientRecord (raw FHIR JSON) → cards.
+
+Pure: no clock, no I/O at call time. `now` is passed in; terminology loads once at first use.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from cds.cards import build_cards
+from cds.engine import Findings, find
+from cds.facts import SkippedResource, extract_facts
+from cds.facts.dates import today_of
+from cds.record import IssuedCard, PatientRecord
+from cds.terminology import Terminology, default_terminology
+from cds.types import Hook
+
+__all__ = ["Evaluation", "SkippedResource", "evaluate"]
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    cards: list[IssuedCard]
+    """At most three, JSON-ready, red flags first."""
+    skipped: list[SkippedResource]
+    """Malformed resources left out (for logging; reasons carry no patient data)."""
+    findings: Findings
+
+
+def _new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def evaluate(
+    record: PatientRecord,
+    hook: Hook,
+    now: datetime,
+    new_uuid: Callable[[], str] = _new_uuid,
+    *,
+    terminology: Terminology | None = None,
+) -> Evaluation:
+    term = terminology or default_terminology()
+    facts = extract_facts(record, hook, now, term)
+    findings = find(facts, hook, now, term)
+    cards = build_cards(findings, hook, term, new_uuid, today_of(now))
+    return Evaluation(cards=cards, skipped=list(facts.skipped), findings=findings)

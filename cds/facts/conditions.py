@@ -1,0 +1,143 @@
+"""Condition → Facts, with the status rules of clinical-logic.md §1."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fhir.resources.R4B.codeableconcept import CodeableConcept
+from fhir.resources.R4B.condition import Condition
+
+from cds.facts.dates import add_years, to_date
+from cds.facts.model import Fact
+from cds.facts.sites import body_site, site_of
+from cds.terminology import CodeMatch, Terminology
+
+CURRENT = frozenset({"active", "recurrence", "relapse"})
+HISTORY = frozenset({"inactive", "resolved", "remission"})
+EXCLUDED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+
+
+def status_code(cc: CodeableConcept | None) -> str | None:
+    if cc is None:
+        return None
+    for coding in cc.coding or ():
+        if coding.code:
+            return str(coding.code)
+    return None
+
+
+def condition_facts(
+    model: Condition,
+    reference: str,
+    matches: tuple[CodeMatch, ...],
+    term: Terminology,
+    birth_date: date | None,
+) -> list[Fact] | None:
+    """Facts of one Condition, or None when status rules leave it out."""
+    verification = status_code(model.verificationStatus)
+    clinical = status_code(model.clinicalStatus)
+    if verification in EXCLUDED_VERIFICATION or clinical == "entered-in-error":
+        return None
+    abated = _has_abatement(model)
+    abatement = _abatement(model, birth_date)
+    current = clinical in CURRENT if clinical is not None else not abated
+    if clinical is not None and clinical not in CURRENT | HISTORY:
+        current = not abated
+    onset = _onset(model, birth_date)
+    body = body_site(model.bodySite or (), term)
+    code_text = model.code.text if model.code is not None else None
+    notes = " ".join(n.text for n in model.note or () if n.text)
+    progressive = _progressive(term, code_text, notes)
+    facts: list[Fact] = []
+    for match in matches:
+        site = site_of(match, body, code_text, term)
+        entry = match.entry
+        facts.append(
+            Fact(
+                reference=reference,
+                concept=match.concept.id,
+                roles=match.concept.roles,
+                attrs=match.attrs,
+                label=_label(match, code_text, model),
+                code=f"{entry.system}|{entry.code}" if match.confidence == "coded" else "text",
+                confidence="coded" if match.confidence == "coded" else "text",
+                current=current,
+                negated=match.negated,
+                region=site.region,
+                joint=site.joint,
+                side=site.side,
+                onset=onset,
+                abatement=abatement,
+                recorded=to_date(model.recordedDate),
+                clinical_status=clinical,
+                verification_status=verification,
+                progressive=progressive or match.progressive,
+            )
+        )
+    return facts
+
+
+def _label(match: CodeMatch, code_text: str | None, model: Condition) -> str:
+    if code_text:
+        return code_text[:120]
+    return coding_display(model.code, match)
+
+
+def coding_display(code: CodeableConcept | None, match: CodeMatch) -> str:
+    """The record's own display for the matching coding, else the value set's."""
+    entry = match.entry
+    for coding in (code.coding or ()) if code is not None else ():
+        same = coding.code == entry.code or (coding.code or "").startswith(entry.code)
+        if same and coding.display:
+            return coding.display[:120]
+    return entry.display[:120]
+
+
+def _progressive(term: Terminology, *texts: str | None) -> bool:
+    words = term.keywords.progressive
+    return any(t in words for text in texts if text for t in term.keywords.tokens(text))
+
+
+def _onset(model: Condition, birth_date: date | None) -> date | None:
+    if model.onsetDateTime is not None:
+        return to_date(model.onsetDateTime)
+    if model.onsetPeriod is not None and model.onsetPeriod.start is not None:
+        return to_date(model.onsetPeriod.start)
+    if model.onsetAge is not None:
+        return _from_age(model.onsetAge.value, birth_date)
+    return None
+
+
+def _abatement(model: Condition, birth_date: date | None) -> date | None:
+    if model.abatementDateTime is not None:
+        return to_date(model.abatementDateTime)
+    if model.abatementPeriod is not None:
+        return to_date(model.abatementPeriod.end or model.abatementPeriod.start)
+    if model.abatementAge is not None:
+        return _from_age(model.abatementAge.value, birth_date)
+    return None
+
+
+def _has_abatement(model: Condition) -> bool:
+    return any(
+        v is not None
+        for v in (
+            model.abatementDateTime,
+            model.abatementPeriod,
+            model.abatementAge,
+            model.abatementRange,
+            model.abatementString,
+        )
+    )
+
+
+def _from_age(value: object, birth_date: date | None) -> date | None:
+    if birth_date is None or value is None:
+        return None
+    try:
+        years = int(float(str(value)))
+    except ValueError:
+        return None
+    if not 0 <= years <= 130:
+        return None
+    return add_years(birth_date, years)

@@ -1,0 +1,180 @@
+"""PatientRecord (raw FHIR JSON) → Facts: select cheaply, validate the few, read them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from cds.facts.conditions import condition_facts
+from cds.facts.dates import to_date, today_of, years_between
+from cds.facts.model import (
+    DraftOrder,
+    Fact,
+    Facts,
+    Measurement,
+    PatientInfo,
+    Referral,
+    SkippedResource,
+)
+from cds.facts.observations import USABLE, effective_date, measurement, observation_fact
+from cds.facts.orders import draft_order, existing_referrals, referral_kinds
+from cds.facts.select import match_codeable, raw_reference, select
+from cds.facts.validate import InvalidResource, validate
+from cds.record import PatientRecord
+from cds.terminology import Terminology
+from cds.types import Hook
+
+
+class _Collector:
+    def __init__(self, record: PatientRecord, hook: Hook, now: datetime, term: Terminology):
+        self.record = record
+        self.hook = hook
+        self.today = today_of(now)
+        self.term = term
+        self.facts: list[Fact] = []
+        self.measurements: list[Measurement] = []
+        self.referrals: list[Referral] = []
+        self.orders: list[DraftOrder] = []
+        self.skipped: list[SkippedResource] = []
+        self.ignored: list[str] = []
+        self.patient: PatientInfo | None = None
+
+    def run(self) -> Facts:
+        self._patient()
+        birth = self.patient.birth_date if self.patient else None
+        for i, raw in enumerate(_as_list(self.record.conditions)):
+            self._condition(i, raw, birth)
+        for i, raw in enumerate(_as_list(self.record.observations)):
+            self._observation(i, raw)
+        for i, raw in enumerate(_as_list(self.record.service_requests)):
+            self._service_request(i, raw, "serviceRequests", draft=False)
+        if self.hook != "patient-view":
+            for i, raw in enumerate(_as_list(self.record.draft_orders)):
+                self._service_request(i, raw, "draftOrders", draft=True)
+        return Facts(
+            patient_id=self.record.patient_id,
+            patient=self.patient,
+            facts=tuple(self.facts),
+            measurements=tuple(self.measurements),
+            referrals=tuple(self.referrals),
+            orders=tuple(self.orders),
+            skipped=tuple(self.skipped),
+            ignored=tuple(self.ignored),
+        )
+
+    def _skip(self, source: str, index: int, raw: Any, rtype: str, reason: str) -> None:
+        self.skipped.append(
+            SkippedResource(source, index, raw_reference(raw, rtype, source, index), reason)
+        )
+
+    def _patient(self) -> None:
+        raw = self.record.patient
+        if not isinstance(raw, dict):
+            return
+        try:
+            model = validate(Patient, raw)
+        except InvalidResource as exc:
+            self._skip("patient", 0, raw, "Patient", exc.reason)
+            return
+        birth = to_date(model.birthDate)
+        age = years_between(birth, self.today) if birth else None
+        self.patient = PatientInfo(
+            reference=f"Patient/{model.id or self.record.patient_id}",
+            age=age if age is not None and 0 <= age <= 130 else None,
+            sex=str(model.gender) if model.gender else None,
+            birth_date=birth,
+        )
+
+    def _condition(self, index: int, raw: Any, birth: Any) -> None:
+        matches = select(raw, "Condition", self.term)
+        if not matches:
+            return
+        try:
+            model = validate(Condition, raw)
+        except InvalidResource as exc:
+            self._skip("conditions", index, raw, "Condition", exc.reason)
+            return
+        reference = raw_reference(raw, "Condition", "conditions", index)
+        facts = condition_facts(model, reference, matches, self.term, birth)
+        if facts is None:
+            self.ignored.append(reference)
+        else:
+            self.facts.extend(facts)
+
+    def _observation(self, index: int, raw: Any) -> None:
+        matches = select(raw, "Observation", self.term)
+        if not matches:
+            return
+        status = raw.get("status")
+        if not isinstance(status, str) or status not in USABLE:
+            self.ignored.append(raw_reference(raw, "Observation", "observations", index))
+            return
+        try:
+            model = validate(Observation, raw)
+        except InvalidResource as exc:
+            self._skip("observations", index, raw, "Observation", exc.reason)
+            return
+        reference = raw_reference(raw, "Observation", "observations", index)
+        effective = effective_date(model)
+        lookback = self.term.rules.observation_lookback_days
+        if effective is not None and (self.today - effective).days > lookback:
+            self.ignored.append(reference)
+            return
+        for match in matches:
+            if "marker" in match.concept.roles:
+                self.measurements.append(measurement(model, reference, match, self.term, effective))
+            else:
+                self.facts.append(observation_fact(model, reference, match, self.term, effective))
+
+    def _service_request(self, index: int, raw: Any, source: str, *, draft: bool) -> None:
+        if not isinstance(raw, dict) or raw.get("resourceType") != "ServiceRequest":
+            return
+        matches = match_codeable(raw.get("code"), self.term, text_with_standard_codes=True)
+        wanted = bool(referral_kinds(matches))
+        if draft and not wanted:
+            wanted = any("order-watched" in m.concept.roles for m in matches) or _imaging(
+                raw, self.term
+            )
+        if not wanted:
+            return
+        try:
+            model = validate(ServiceRequest, raw)
+        except InvalidResource as exc:
+            self._skip(source, index, raw, "ServiceRequest", exc.reason)
+            return
+        reference = raw_reference(raw, "ServiceRequest", source, index)
+        self.referrals.extend(existing_referrals(model, reference, matches))
+        if draft and self._selected(reference):
+            order = draft_order(model, reference, matches, self.term)
+            if order is not None:
+                self.orders.append(order)
+
+    def _selected(self, reference: str) -> bool:
+        selections = self.record.selections
+        if self.hook != "order-select" or not selections:
+            return True
+        return reference in selections
+
+
+def _imaging(raw: dict[str, Any], term: Terminology) -> bool:
+    category = raw.get("category")
+    if not isinstance(category, list):
+        return False
+    return any(
+        "imaging-category" in m.concept.roles
+        for cc in category[:10]
+        for m in match_codeable(cc, term)
+    )
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def extract_facts(record: PatientRecord, hook: Hook, now: datetime, term: Terminology) -> Facts:
+    return _Collector(record, hook, now, term).run()

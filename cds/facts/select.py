@@ -1,0 +1,66 @@
+"""Cheap selection on raw dicts: keep a resource only if one of its codes is in a value set.
+
+Nothing here trusts the input: any field may have the wrong type, and is then ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cds.terminology import CodeMatch, Terminology
+from cds.terminology.model import STANDARD_SYSTEMS
+
+MAX_CODINGS = 20
+
+
+def match_codeable(
+    value: Any, term: Terminology, *, text_with_standard_codes: bool = False
+) -> tuple[CodeMatch, ...]:
+    """Concepts a raw CodeableConcept matches: by system+code, else by code.text keywords.
+
+    Text is consulted only when no coding matched and (unless asked) no coding comes from a
+    standard system: a SNOMED/ICD/LOINC code outside our value sets means "something else".
+    """
+    if not isinstance(value, dict):
+        return ()
+    found: dict[str, CodeMatch] = {}
+    standard = False
+    coding = value.get("coding")
+    if isinstance(coding, list):
+        for item in coding[:MAX_CODINGS]:
+            if not isinstance(item, dict):
+                continue
+            system, code = item.get("system"), item.get("code")
+            if not isinstance(system, str) or not isinstance(code, str):
+                continue
+            standard = standard or system in STANDARD_SYSTEMS
+            for entry in term.match_coding(system, code):
+                found.setdefault(entry.concept.id, CodeMatch(entry, "coded"))
+    if found:
+        return tuple(found.values())
+    if standard and not text_with_standard_codes:
+        return ()
+    text = value.get("text")
+    if isinstance(text, str) and text:
+        return _dedupe(term.match_text(text))
+    return ()
+
+
+def select(raw: Any, resource_type: str, term: Terminology) -> tuple[CodeMatch, ...]:
+    if not isinstance(raw, dict) or raw.get("resourceType") != resource_type:
+        return ()
+    return match_codeable(raw.get("code"), term)
+
+
+def raw_reference(raw: Any, resource_type: str, source: str, index: int) -> str:
+    rid = raw.get("id") if isinstance(raw, dict) else None
+    if isinstance(rid, str) and rid and len(rid) <= 64:
+        return f"{resource_type}/{rid}"
+    return f"{resource_type}/#{source}[{index}]"
+
+
+def _dedupe(matches: tuple[CodeMatch, ...]) -> tuple[CodeMatch, ...]:
+    seen: dict[str, CodeMatch] = {}
+    for m in matches:
+        seen.setdefault(m.concept.id, m)
+    return tuple(seen.values())

@@ -1,0 +1,149 @@
+"""Value sets as lookup tables: (system, code) → concepts, with ICD prefix matching."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from cds.terminology.rules import Rules
+from cds.terminology.text import Keywords, TextMatch
+
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+PREFIX_SYSTEMS = frozenset({ICD10CM, ICD10})
+"""ICD codes match with their children: M54.5 matches M54.50."""
+STANDARD_SYSTEMS = frozenset({SNOMED, LOINC, ICD10CM, ICD10})
+
+
+def normalise_icd(code: str) -> str:
+    return code.strip().upper().replace(".", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One engine concept: a ValueSet with its role(s) and attributes."""
+
+    id: str
+    url: str
+    title: str
+    roles: frozenset[str]
+    attrs: Mapping[str, str] = field(default_factory=dict)
+    multi: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Attributes that may repeat (e.g. `unless-region`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CodeEntry:
+    concept: Concept
+    system: str
+    code: str
+    display: str
+    attrs: Mapping[str, str]
+    """Concept attributes overlaid with the code's own (e.g. side=right for M25.561)."""
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CodeMatch:
+    entry: CodeEntry
+    confidence: str
+    """"coded" for a system+code match, "text" for a keyword match on code.text."""
+    negated: bool = False
+    side: str | None = None
+    progressive: bool = False
+
+    @property
+    def concept(self) -> Concept:
+        return self.entry.concept
+
+    @property
+    def attrs(self) -> Mapping[str, str]:
+        return self.entry.attrs
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptMaps:
+    region_joints: Mapping[str, frozenset[str]]
+    region_roots: Mapping[str, tuple[str, ...]]
+    body_site_joint: Mapping[tuple[str, str], str]
+    body_site_region: Mapping[tuple[str, str], str]
+    laterality: Mapping[tuple[str, str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSystemConcept:
+    system: str
+    code: str
+    display: str
+
+
+@dataclass(slots=True)
+class Terminology:
+    """Everything the engine knows about codes, built once at load time."""
+
+    concepts: dict[str, Concept]
+    exact: dict[tuple[str, str], tuple[CodeEntry, ...]]
+    prefix: dict[tuple[str, str], tuple[CodeEntry, ...]]
+    excluded: dict[tuple[str, str], frozenset[str]]
+    maps: ConceptMaps
+    keywords: Keywords
+    code_systems: dict[str, tuple[CodeSystemConcept, ...]]
+    rules: Rules
+    sources: tuple[str, ...] = ()
+    _max_prefix: int = field(default=12)
+    _by_concept: dict[str, tuple[CodeEntry, ...]] = field(default_factory=dict)
+
+    def match_coding(self, system: str, code: str) -> tuple[CodeEntry, ...]:
+        if system in PREFIX_SYSTEMS:
+            return self._match_prefix(system, normalise_icd(code))
+        return self.exact.get((system, code.strip()), ())
+
+    def _match_prefix(self, system: str, norm: str) -> tuple[CodeEntry, ...]:
+        if not norm or len(norm) > self._max_prefix:
+            return ()
+        for length in range(len(norm), 0, -1):
+            entries = self.prefix.get((system, norm[:length]))
+            if entries:
+                dropped = self._excluded_concepts(system, norm)
+                if dropped:
+                    return tuple(e for e in entries if e.concept.id not in dropped)
+                return entries
+        return ()
+
+    def _excluded_concepts(self, system: str, norm: str) -> frozenset[str]:
+        if not self.excluded:
+            return frozenset()
+        out: set[str] = set()
+        for length in range(len(norm), 0, -1):
+            out |= self.excluded.get((system, norm[:length]), frozenset())
+        return frozenset(out)
+
+    def match_text(self, text: str) -> tuple[CodeMatch, ...]:
+        found: list[CodeMatch] = []
+        for hit in self.keywords.find(text):
+            concept = self.concepts.get(hit.concept)
+            if concept is None:
+                continue
+            found.append(_text_match(concept, hit))
+        return tuple(found)
+
+    def with_role(self, role: str) -> tuple[Concept, ...]:
+        return tuple(c for c in self.concepts.values() if role in c.roles)
+
+    def codings_of(self, concept_id: str) -> tuple[CodeEntry, ...]:
+        """Every code of a concept, in file order."""
+        if not self._by_concept:
+            index: dict[str, list[CodeEntry]] = {}
+            for table in (self.exact, self.prefix):
+                for entries in table.values():
+                    for e in entries:
+                        index.setdefault(e.concept.id, []).append(e)
+            self._by_concept = {k: tuple(v) for k, v in index.items()}
+        return self._by_concept.get(concept_id, ())
+
+
+def _text_match(concept: Concept, hit: TextMatch) -> CodeMatch:
+    entry = CodeEntry(concept, "", "", hit.phrase, concept.attrs, verified=False)
+    return CodeMatch(entry, "text", hit.negated, hit.side, hit.progressive)

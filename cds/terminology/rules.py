@@ -1,0 +1,110 @@
+"""Weights, thresholds and time windows (rules.json), typed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorRule:
+    key: str
+    weight: float
+    strong: bool
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    indicators: tuple[IndicatorRule, ...]
+    warning_min_indicators: int
+    warning_needs_strong: bool
+    info_min_indicators: int
+    supporting_weight: Mapping[str, float]
+    chronic_days: int
+    new_neuro_days: int
+    new_back_pain_days: int
+    fever_days: int
+    observation_lookback_days: int
+    history_lookback_days: int
+    fever_celsius: float
+    age_concern: int
+    ng65_min_duration_days: int
+    ng65_onset_before_age: int
+    ng65_early_onset_age: int
+    ng65_min_features: int
+    ng65_min_features_with_hla: int
+    marker_upper: Mapping[str, tuple[float, str]]
+    bilateral_sciatica_is_cauda_equina: bool
+    thoracic_pain_is_red_flag: bool
+    pattern_joints: Mapping[str, frozenset[str]]
+    pattern_regions: Mapping[str, frozenset[str]]
+    pattern_postures: Mapping[str, frozenset[str]]
+    upper_limb: frozenset[str]
+    lower_limb: frozenset[str]
+    max_text_chars: int
+    max_cards: int
+
+    def indicator(self, key: str) -> IndicatorRule:
+        for rule in self.indicators:
+            if rule.key == key:
+                return rule
+        raise KeyError(key)
+
+
+def merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def parse_rules(raw: Mapping[str, Any]) -> Rules:
+    days = raw["days"]
+    levels = raw["levels"]
+    ng65 = raw["ng65"]
+    patterns = {k: v for k, v in raw["patterns"].items() if isinstance(v, dict)}
+    return Rules(
+        indicators=tuple(
+            IndicatorRule(k, float(v["weight"]), bool(v["strong"]), str(v["label"]))
+            for k, v in raw["indicators"].items()
+            if isinstance(v, dict)
+        ),
+        warning_min_indicators=int(levels["warningMinIndicators"]),
+        warning_needs_strong=bool(levels["warningNeedsStrong"]),
+        info_min_indicators=int(levels["infoMinIndicators"]),
+        supporting_weight={
+            k: float(v) for k, v in raw["supportingWeight"].items() if not k.startswith("_")
+        },
+        chronic_days=int(days["chronic"]),
+        new_neuro_days=int(days["newNeurological"]),
+        new_back_pain_days=int(days["newBackPain"]),
+        fever_days=int(days["fever"]),
+        observation_lookback_days=int(days["observationLookback"]),
+        history_lookback_days=int(days["historyLookback"]),
+        fever_celsius=float(raw["temperatureFeverCelsius"]),
+        age_concern=int(raw["ageConcern"]),
+        ng65_min_duration_days=int(ng65["minDurationDays"]),
+        ng65_onset_before_age=int(ng65["onsetBeforeAge"]),
+        ng65_early_onset_age=int(ng65["earlyOnsetAge"]),
+        ng65_min_features=int(ng65["minFeatures"]),
+        ng65_min_features_with_hla=int(ng65["minFeaturesWithHlaB27"]),
+        marker_upper={
+            k: (float(v["upper"]), str(v["unit"]))
+            for k, v in raw["markers"].items()
+            if isinstance(v, dict)
+        },
+        bilateral_sciatica_is_cauda_equina=bool(raw["redFlags"]["bilateralSciaticaIsCaudaEquina"]),
+        thoracic_pain_is_red_flag=bool(raw["redFlags"]["thoracicBackPainIsRedFlag"]),
+        pattern_joints={k: frozenset(v.get("joints", ())) for k, v in patterns.items()},
+        pattern_regions={k: frozenset(v.get("regions", ())) for k, v in patterns.items()},
+        pattern_postures={k: frozenset(v.get("postures", ())) for k, v in patterns.items()},
+        upper_limb=frozenset(raw["limbs"]["upper"]),
+        lower_limb=frozenset(raw["limbs"]["lower"]),
+        max_text_chars=int(raw["maxTextChars"]),
+        max_cards=int(raw["maxCards"]),
+    )
