@@ -1,22 +1,11 @@
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
+from tests.scenarios import FIXED_NOW
 from tests.service import running_service
 
-NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
-"""The fixed clock every scenario in fixtures/ is written against."""
-
-
-@pytest.fixture
-def service_settings(tmp_path: Path) -> dict[str, object]:
-    return {
-        "database_url": f"sqlite:///{tmp_path / 'cds.sqlite3'}",
-        "patient_hash_key": "test-key",
-        "now": NOW,
-    }
+NOW = FIXED_NOW
 
 
 @pytest.fixture(scope="module")
