@@ -13,10 +13,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cds import endpoints
+from cds.demo_fhir import demo_fhir_router
 from cds.endpoints import JsonResponse
 from cds.exceptions import CdsError, Unauthorized
 from cds.fhir import new_http_client
 from cds.logs import configure_logging, load_hash_key
+from cds.openapi import route_docs
+from cds.preview import preview_router
 from cds.runtime import Runtime, StoreConnection, system_clock
 from cds.security import (
     ClientVerifier,
@@ -116,14 +119,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=settings.cors_origin_list,
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "Accept"],
+        allow_private_network=True,
         max_age=600,
     )
-    app.add_api_route("/cds-services", endpoints.discovery, methods=["GET"])
-    app.add_api_route("/cds-services/{service_id}", endpoints.call_service, methods=["POST"])
-    app.add_api_route("/cds-services/{service_id}/feedback", endpoints.feedback, methods=["POST"])
-    app.add_api_route("/healthz", endpoints.healthz, methods=["GET"])
-    app.add_api_route("/readyz", endpoints.readyz, methods=["GET"])
-    app.add_api_route("/metrics", endpoints.metrics_endpoint, methods=["GET"])
+    doc = route_docs()
+    app.add_api_route("/cds-services", endpoints.discovery, methods=["GET"], **doc["/cds-services"])
+    app.add_api_route(
+        "/cds-services/{service_id}",
+        endpoints.call_service,
+        methods=["POST"],
+        **doc["/cds-services/{service_id}"],
+    )
+    app.add_api_route(
+        "/cds-services/{service_id}/feedback",
+        endpoints.feedback,
+        methods=["POST"],
+        **doc["/cds-services/{service_id}/feedback"],
+    )
+    app.add_api_route("/healthz", endpoints.healthz, methods=["GET"], **doc["/healthz"])
+    app.add_api_route("/readyz", endpoints.readyz, methods=["GET"], **doc["/readyz"])
+    app.add_api_route("/metrics", endpoints.metrics_endpoint, methods=["GET"], **doc["/metrics"])
+    if settings.demo:
+        app.include_router(demo_fhir_router(settings.fixtures_dir, _clock(settings)))
+        app.include_router(preview_router(settings.fixtures_dir, _clock(settings)))
     app.add_exception_handler(CdsError, _cds_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

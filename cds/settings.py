@@ -1,6 +1,7 @@
 """Configuration from `CDS_*` environment variables (see the README's table)."""
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,8 @@ class Settings(BaseSettings):
     """Freezes the service's clock: for tests and clinical review of the fixtures only."""
     demo: bool = False
     """Serve the fixture patients under /demo/fhir (read-only) and the card preview page."""
+    fixtures_dir: Path = Path("fixtures")
+    """Where the demo and the preview read the scenarios (relative to the working directory)."""
 
     @property
     def cors_origin_list(self) -> list[str]:
