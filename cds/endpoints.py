@@ -123,7 +123,8 @@ async def _not_nagging(
         hidden = store.suppressed(patient_hash=phash, cards=cards, now=now, period=period)
         return hidden, store.accepted_physio(patient_hash=phash)
 
-    hidden, physio = await runtime.store.try_run("suppress", ask, (set(), False))
+    nothing: tuple[set[str], bool] = (set(), False)
+    hidden, physio = await runtime.store.try_run("suppress", ask, nothing)
     for card in cards:
         if card.card["uuid"] in hidden:
             metrics.SUPPRESSED.labels(card.topic).inc()

@@ -5,11 +5,11 @@ has chosen the few resources worth validating.
 """
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cds.types import JSON, Hook
+from cds.types import JSON
 
 
 class Wire(BaseModel):
@@ -114,21 +114,3 @@ class FeedbackItem(Wire):
 
 class FeedbackRequest(Wire):
     feedback: list[FeedbackItem] = Field(min_length=1, max_length=1000)
-
-
-def context_model(hook: Hook) -> type[PatientViewContext | OrderSelectContext | OrderSignContext]:
-    return {
-        "patient-view": PatientViewContext,
-        "order-select": OrderSelectContext,
-        "order-sign": OrderSignContext,
-    }[hook]
-
-
-def drop_empty(value: Any) -> Any:
-    """CDS Hooks JSON rules: no `null`, no empty optional strings, arrays or objects."""
-    if isinstance(value, dict):
-        cleaned = {k: drop_empty(v) for k, v in value.items()}
-        return {k: v for k, v in cleaned.items() if v not in (None, "", [], {})}
-    if isinstance(value, list):
-        return [drop_empty(v) for v in value]
-    return value
