@@ -1,0 +1,26 @@
+"""The feedback, issued-card and audit store, on SQLite or PostgreSQL.
+
+Synchronous and thread-safe: async code calls `Store` methods in a worker thread
+(`anyio.to_thread.run_sync` / `starlette.concurrency.run_in_threadpool`) so that they never
+block the event loop. Every failure below this package is raised as `StoreUnavailable`.
+"""
+
+from cds.store.audit import CallAudit
+from cds.store.cards import patient_hash
+from cds.store.engine import DEFAULT_URL
+from cds.store.feedback import Coding, FeedbackEntry, FeedbackReceipt
+from cds.store.report import ReasonCount, Report, TopicReport
+from cds.store.store import Store
+
+__all__ = [
+    "DEFAULT_URL",
+    "CallAudit",
+    "Coding",
+    "FeedbackEntry",
+    "FeedbackReceipt",
+    "ReasonCount",
+    "Report",
+    "Store",
+    "TopicReport",
+    "patient_hash",
+]

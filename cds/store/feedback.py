@@ -1,0 +1,94 @@
+"""Storing clinicians' feedback on cards: each entry once, a batch all or nothing."""
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from cds.store.schema import feedback, insert_new, issued_card, utc
+from cds.types import Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Coding:
+    system: str | None
+    code: str
+    display: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackEntry:
+    """One element of a feedback request's `feedback` array, validated by the HTTP layer."""
+
+    card_uuid: str
+    outcome: Outcome
+    accepted_suggestions: tuple[str, ...]
+    override_reason: Coding | None
+    user_comment: str | None
+    outcome_timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackReceipt:
+    stored: int
+    duplicates: int
+    """Entries already stored by an earlier request (or twice in this one)."""
+    unknown_cards: int
+    """Entries of the batch, stored or not, about a card this service has no record of."""
+
+
+def save_feedback(
+    conn: Connection, service_id: str, entries: Sequence[FeedbackEntry], at: datetime
+) -> FeedbackReceipt:
+    if not entries:
+        return FeedbackReceipt(stored=0, duplicates=0, unknown_cards=0)
+    uuids = {entry.card_uuid for entry in entries}
+    known = set(
+        conn.scalars(select(issued_card.c.card_uuid).where(issued_card.c.card_uuid.in_(uuids)))
+    )
+    rows = [_row(service_id, entry, at, entry.card_uuid in known) for entry in entries]
+    stored = conn.execute(insert_new(conn, feedback).returning(feedback.c.id), rows).all()
+    return FeedbackReceipt(
+        stored=len(stored),
+        duplicates=len(entries) - len(stored),
+        unknown_cards=sum(entry.card_uuid not in known for entry in entries),
+    )
+
+
+def _row(service_id: str, entry: FeedbackEntry, at: datetime, known: bool) -> dict[str, object]:
+    reason = entry.override_reason
+    return {
+        "entry_key": entry_key(service_id, entry),
+        "card_uuid": entry.card_uuid,
+        "service_id": service_id,
+        "known_card": known,
+        "outcome": entry.outcome,
+        "accepted_suggestions": json.dumps(list(entry.accepted_suggestions)),
+        "override_system": reason.system if reason else None,
+        "override_code": reason.code if reason else None,
+        "override_display": reason.display if reason else None,
+        "user_comment": entry.user_comment,
+        "outcome_timestamp": entry.outcome_timestamp,
+        "received_at": at,
+    }
+
+
+def entry_key(service_id: str, entry: FeedbackEntry) -> str:
+    """sha256 of the entry's canonical JSON: the same feedback posted twice has one key."""
+    reason = entry.override_reason
+    canonical = {
+        "serviceId": service_id,
+        "card": entry.card_uuid,
+        "outcome": entry.outcome,
+        "acceptedSuggestions": list(entry.accepted_suggestions),
+        "overrideReason": None
+        if reason is None
+        else {"system": reason.system, "code": reason.code, "display": reason.display},
+        "userComment": entry.user_comment,
+        "outcomeTimestamp": utc(entry.outcome_timestamp).isoformat(),
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()

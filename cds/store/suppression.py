@@ -1,0 +1,63 @@
+"""What not to show again: cards a clinician overrode, and physiotherapy already accepted."""
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select
+
+from cds.record import IssuedCard
+from cds.store.cards import SNOMED, joined
+from cds.store.schema import feedback, issued_card, issued_suggestion
+
+NEVER_SUPPRESSED = frozenset({"red-flag"})
+PHYSIOTHERAPY_REFERRAL = "308447003"
+
+
+def suppressed(
+    conn: Connection,
+    *,
+    patient_hash: str,
+    cards: Sequence[IssuedCard],
+    now: datetime,
+    period: timedelta,
+) -> set[str]:
+    """uuids of `cards` to hide: the same card (topic, joints, side) on the same evidence
+    (fingerprint) was overridden for this patient less than `period` ago."""
+    candidates = [card for card in cards if card.topic not in NEVER_SUPPRESSED]
+    if not candidates:
+        return set()
+    overridden = conn.execute(
+        select(
+            issued_card.c.topic, issued_card.c.joints, issued_card.c.side, issued_card.c.fingerprint
+        )
+        .join(feedback, feedback.c.card_uuid == issued_card.c.card_uuid)
+        .where(
+            issued_card.c.patient_hash == patient_hash,
+            issued_card.c.topic.in_(sorted({card.topic for card in candidates})),
+            feedback.c.outcome == "overridden",
+            feedback.c.outcome_timestamp > now - period,
+        )
+    )
+    hidden = {tuple(row) for row in overridden}
+    return {
+        card.card["uuid"]
+        for card in candidates
+        if (card.topic, joined(card.joints), card.side, card.fingerprint) in hidden
+    }
+
+
+def accepted_physio(conn: Connection, *, patient_hash: str) -> bool:
+    """Whether a clinician ever accepted a physiotherapy referral suggested for this patient."""
+    rows = conn.execute(
+        select(issued_suggestion.c.suggestion_uuid, feedback.c.accepted_suggestions)
+        .join(issued_card, issued_card.c.card_uuid == issued_suggestion.c.card_uuid)
+        .join(feedback, feedback.c.card_uuid == issued_card.c.card_uuid)
+        .where(
+            issued_card.c.patient_hash == patient_hash,
+            issued_suggestion.c.code_system == SNOMED,
+            issued_suggestion.c.code == PHYSIOTHERAPY_REFERRAL,
+            feedback.c.outcome == "accepted",
+        )
+    )
+    return any(suggestion in json.loads(accepted) for suggestion, accepted in rows)

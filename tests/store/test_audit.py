@@ -1,0 +1,29 @@
+from dataclasses import replace
+
+import pytest
+
+from cds.store import CallAudit, Store
+
+from .builders import NOW, rows
+
+CALL = CallAudit(
+    hook_instance="d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+    service_id="spinal-origin-patient-view",
+    topics=("spinal-origin", "red-flag"),
+    card_count=2,
+    latency_ms=41.5,
+    status=200,
+    at=NOW,
+)
+
+
+def test_every_call_is_recorded(store: Store, url: str) -> None:
+    store.record_call(CALL)
+    store.record_call(replace(CALL, topics=(), card_count=0, status=503))
+
+    assert rows(url, "call_audit") == 2
+
+
+def test_a_call_needs_an_aware_time(store: Store) -> None:
+    with pytest.raises(ValueError, match="naive"):
+        store.record_call(replace(CALL, at=NOW.replace(tzinfo=None)))

@@ -1,0 +1,79 @@
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from cds.store import Store
+from cds.store.engine import connect
+from cds.store.schema import metadata
+
+from .builders import issued, record, rows
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_migrating_twice_keeps_the_data(url: str) -> None:
+    with Store.open(url) as store:
+        record(store, issued())
+    with Store.open(url) as store:
+        store.ping()
+
+    assert rows(url, "issued_card") == 1
+
+
+OPEN_ON_SIGNAL = """
+import os, pathlib, sys, time
+from cds.store import Store
+signals = pathlib.Path(sys.argv[1])
+(signals / f"ready-{os.getpid()}").touch()
+while not (signals / "go").exists():
+    time.sleep(0.005)
+Store.open(sys.argv[2]).close()
+"""
+
+
+def test_processes_starting_at_once_migrate_once(url: str, tmp_path: Path) -> None:
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-W", "error", "-c", OPEN_ON_SIGNAL, str(tmp_path), url], cwd=ROOT
+        )
+        for _ in range(3)
+    ]
+    deadline = time.monotonic() + 20
+    while len(list(tmp_path.glob("ready-*"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (tmp_path / "go").touch()
+
+    assert [process.wait(timeout=20) for process in processes] == [0, 0, 0]
+    assert rows(url, "issued_card") == 0
+
+
+def test_threads_opening_at_once_migrate_once(url: str) -> None:
+    with ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: Store.open(url), range(4)))
+    for store in stores:
+        store.close()
+
+    assert rows(url, "issued_card") == 0
+
+
+def test_the_migrations_build_the_schema_the_queries_expect(store: Store, url: str) -> None:
+    engine = connect(url)
+    try:
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_the_sqlite_directory_is_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with Store.open("sqlite:///var/cds.sqlite3") as store:
+        store.ping()
+
+    assert (tmp_path / "var" / "cds.sqlite3").is_file()

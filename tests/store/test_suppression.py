@@ -1,0 +1,113 @@
+from datetime import datetime, timedelta
+
+from cds.record import IssuedCard
+from cds.store import Store
+
+from .builders import (
+    NOW,
+    OTHER_PATIENT,
+    PATIENT,
+    PHYSIO,
+    SPINAL_ASSESSMENT,
+    accepted,
+    issued,
+    overridden,
+    record,
+)
+
+SERVICE = "spinal-origin-patient-view"
+WEEK = timedelta(days=7)
+
+
+def hidden(
+    store: Store, *cards: IssuedCard, now: datetime = NOW, patient: str = PATIENT
+) -> set[str]:
+    return store.suppressed(patient_hash=patient, cards=cards, now=now, period=WEEK)
+
+
+def test_an_overridden_card_is_hidden_within_the_period(store: Store) -> None:
+    first = issued()
+    record(store, first)
+    store.save_feedback(SERVICE, [overridden(first)], NOW)
+    again = issued()
+
+    assert hidden(store, again, now=NOW + WEEK - timedelta(minutes=1)) == {again.card["uuid"]}
+
+
+def test_an_overridden_card_shows_again_after_the_period(store: Store) -> None:
+    first = issued()
+    record(store, first)
+    store.save_feedback(SERVICE, [overridden(first)], NOW)
+
+    assert hidden(store, issued(), now=NOW + WEEK + timedelta(minutes=1)) == set()
+
+
+def test_new_evidence_shows_the_card_again(store: Store) -> None:
+    first = issued(fingerprint="evidence-1")
+    record(store, first)
+    store.save_feedback(SERVICE, [overridden(first)], NOW)
+
+    assert hidden(store, issued(fingerprint="evidence-2"), now=NOW + timedelta(days=1)) == set()
+
+
+def test_only_the_same_card_for_the_same_patient_is_hidden(store: Store) -> None:
+    first = issued(joints=("knee", "hip"), side="left")
+    record(store, first)
+    store.save_feedback(SERVICE, [overridden(first)], NOW)
+    same = issued(joints=("hip", "knee"), side="left")
+    others = [
+        issued(joints=("knee",), side="left"),
+        issued(joints=("knee", "hip"), side="right"),
+        issued("inflammatory-pattern", joints=("knee", "hip"), side="left"),
+    ]
+
+    assert hidden(store, same, *others) == {same.card["uuid"]}
+    assert hidden(store, same, patient=OTHER_PATIENT) == set()
+
+
+def test_a_red_flag_card_is_never_hidden(store: Store) -> None:
+    first = issued("red-flag")
+    record(store, first)
+    store.save_feedback(SERVICE, [overridden(first)], NOW)
+
+    assert hidden(store, issued("red-flag"), now=NOW + timedelta(hours=1)) == set()
+
+
+def test_an_accepted_card_is_not_hidden(store: Store) -> None:
+    first = issued()
+    record(store, first)
+    store.save_feedback(SERVICE, [accepted(first)], NOW)
+
+    assert hidden(store, issued(), now=NOW + timedelta(hours=1)) == set()
+
+
+def test_an_accepted_physiotherapy_referral_is_remembered(store: Store) -> None:
+    card = issued(suggests=(PHYSIO, SPINAL_ASSESSMENT))
+    record(store, card)
+    physio = card.card["suggestions"][0]["uuid"]
+    assert not store.accepted_physio(patient_hash=PATIENT)
+
+    store.save_feedback(SERVICE, [accepted(card, physio)], NOW)
+
+    assert store.accepted_physio(patient_hash=PATIENT)
+    assert not store.accepted_physio(patient_hash=OTHER_PATIENT)
+
+
+def test_accepting_another_suggestion_is_not_accepting_physiotherapy(store: Store) -> None:
+    card = issued(suggests=(PHYSIO, SPINAL_ASSESSMENT))
+    record(store, card)
+    assessment = card.card["suggestions"][1]["uuid"]
+
+    store.save_feedback(SERVICE, [accepted(card, assessment), overridden(card)], NOW)
+
+    assert not store.accepted_physio(patient_hash=PATIENT)
+
+
+def test_recording_the_same_cards_twice_changes_nothing(store: Store) -> None:
+    card = issued(suggests=(PHYSIO,))
+    record(store, card)
+    record(store, card)
+    store.save_feedback(SERVICE, [accepted(card, card.card["suggestions"][0]["uuid"])], NOW)
+
+    assert store.accepted_physio(patient_hash=PATIENT)
+    assert store.report(since=None).topics[0].issued == 1
