@@ -14,14 +14,13 @@ from cds import metrics, suppression
 from cds.body import read_json_object, validate
 from cds.evaluation import Evaluation, evaluate
 from cds.exceptions import CdsError, HookMismatch, InvalidRequest, UnknownService
-from cds.logs import patient_hash
 from cds.prefetch import FetchPlan, gather
 from cds.protocol import CdsRequest, FeedbackRequest
 from cds.record import IssuedCard, PatientRecord
 from cds.runtime import Runtime
 from cds.security import check_fhir_server
 from cds.services import Service
-from cds.store import CallAudit, Coding, FeedbackEntry, Store
+from cds.store import CallAudit, Coding, FeedbackEntry, Store, patient_hash
 from cds.types import Hook
 from hooks import SERVICES
 

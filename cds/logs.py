@@ -1,7 +1,5 @@
 """Structured JSON logs. Nothing identifying goes in: patient ids only as a keyed hash."""
 
-import hashlib
-import hmac
 import logging
 import secrets
 import sys
@@ -37,10 +35,6 @@ def configure_logging(level: str) -> None:
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
-def patient_hash(patient_id: str, key: bytes) -> str:
-    return hmac.new(key, patient_id.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def load_hash_key(configured: str, path: Path = Path("var/patient-hash.key")) -> bytes:

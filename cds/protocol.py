@@ -4,10 +4,10 @@ Prefetch content is deliberately not modelled: it stays raw JSON until the clini
 has chosen the few resources worth validating.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cds.types import JSON
 
@@ -82,7 +82,7 @@ HookContext = PatientViewContext | OrderSelectContext | OrderSignContext
 
 
 class Coding(Wire):
-    system: str | None = None
+    system: str | None = Field(None, max_length=1024)
     code: str = Field(min_length=1, max_length=256)
     display: str | None = Field(None, max_length=1024)
 
@@ -99,9 +99,19 @@ class AcceptedSuggestion(Wire):
 class FeedbackItem(Wire):
     card: str = Field(min_length=1, max_length=128)
     outcome: Literal["accepted", "overridden"]
-    acceptedSuggestions: list[AcceptedSuggestion] = Field(default_factory=list)
+    acceptedSuggestions: list[AcceptedSuggestion] = Field(default_factory=list, max_length=50)
     overrideReason: OverrideReason | None = None
-    outcomeTimestamp: datetime
+    outcomeTimestamp: AwareDatetime
+    """With a UTC offset: the store keeps UTC and will not guess a zone."""
+
+    @field_validator("outcomeTimestamp")
+    @classmethod
+    def _convertible_to_utc(cls, value: datetime) -> datetime:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("out of range once converted to UTC") from None
+        return value
 
     @model_validator(mode="after")
     def _outcome_fields(self) -> "FeedbackItem":
