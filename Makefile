@@ -43,5 +43,5 @@ lint: $(INSTALLED)
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 
-bench: $(INSTALLED) $(NODE_INSTALLED)
+bench: $(INSTALLED)
 	$(BIN)/python -m bench

@@ -1,0 +1,1 @@
+"""Benchmarks of the CDS Hooks service against a bare FastAPI baseline: `python -m bench`."""
