@@ -19,6 +19,7 @@ class CardText:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(directory)),
             autoescape=False,
+            auto_reload=False,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,

@@ -7,7 +7,6 @@ from typing import Any
 
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.observation import Observation
-from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds.facts.conditions import condition_facts
@@ -28,6 +27,8 @@ from cds.facts.validate import InvalidResource, validate
 from cds.record import PatientRecord
 from cds.terminology import Terminology
 from cds.types import Hook
+
+GENDERS = frozenset({"male", "female", "other", "unknown"})
 
 
 class _Collector:
@@ -73,20 +74,20 @@ class _Collector:
         )
 
     def _patient(self) -> None:
+        """Only id, birthDate and gender are read, so only they are checked (no model)."""
         raw = self.record.patient
         if not isinstance(raw, dict):
             return
-        try:
-            model = validate(Patient, raw)
-        except InvalidResource as exc:
-            self._skip("patient", 0, raw, "Patient", exc.reason)
+        if raw.get("resourceType") != "Patient":
+            self._skip("patient", 0, raw, "Patient", "not a Patient")
             return
-        birth = to_date(model.birthDate)
+        pid, birth_text, gender = raw.get("id"), raw.get("birthDate"), raw.get("gender")
+        birth = to_date(birth_text) if isinstance(birth_text, str) else None
         age = years_between(birth, self.today) if birth else None
         self.patient = PatientInfo(
-            reference=f"Patient/{model.id or self.record.patient_id}",
+            reference=f"Patient/{pid if isinstance(pid, str) and pid else self.record.patient_id}",
             age=age if age is not None and 0 <= age <= 130 else None,
-            sex=str(model.gender) if model.gender else None,
+            sex=gender if gender in GENDERS else None,
             birth_date=birth,
         )
 
