@@ -6,11 +6,10 @@ from typing import Any, TypeVar
 
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.observation import Observation
-from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
-Model = TypeVar("Model", Condition, Observation, Patient, ServiceRequest)
+Model = TypeVar("Model", Condition, Observation, ServiceRequest)
 
 
 class InvalidResource(Exception):
