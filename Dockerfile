@@ -14,6 +14,7 @@ FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    MALLOC_ARENA_MAX=2 \
     CDS_DEMO=false
 RUN useradd --create-home --uid 10001 cds
 WORKDIR /app
