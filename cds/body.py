@@ -1,15 +1,19 @@
 """Reading a request body: media type, size bound, one JSON parse, wire-model validation."""
 
+import asyncio
 from typing import TypeVar
 
 import orjson
 from pydantic import BaseModel, ValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from cds.exceptions import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from cds.types import JSON
 
 Model = TypeVar("Model", bound=BaseModel)
+
+BODY_TIMEOUT_SECONDS = 10.0
+"""Uvicorn waits for a body as long as the client keeps the connection: a stalled one ends here."""
 
 
 def _is_json(content_type: str) -> bool:
@@ -29,11 +33,17 @@ async def read_json_object(request: Request, max_bytes: int) -> JSON:
         raise PayloadTooLarge(f"the body is larger than {max_bytes} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise PayloadTooLarge(f"the body is larger than {max_bytes} bytes")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise PayloadTooLarge(f"the body is larger than {max_bytes} bytes")
+                chunks.append(chunk)
+    except TimeoutError as exc:
+        raise InvalidRequest(f"the body did not arrive within {BODY_TIMEOUT_SECONDS:g} s") from exc
+    except ClientDisconnect as exc:
+        raise InvalidRequest("the client left before sending the whole body") from exc
     try:
         body = orjson.loads(b"".join(chunks))
     except orjson.JSONDecodeError as exc:

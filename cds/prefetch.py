@@ -139,14 +139,19 @@ async def _fetch_missing(
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
 
+    # Every task's exception is retrieved before one of them is raised: asyncio logs an error
+    # for each exception left unretrieved.
+    failures: dict[str, BaseException | None] = {
+        key: task.exception()
+        if task in done
+        else PrefetchUnavailable(
+            f"FHIR server did not answer within {plan.budget_seconds:g} s", field=key
+        )
+        for key, task in tasks.items()
+    }
     fetched: PatientData = {}
     for key, task in tasks.items():
-        if task not in done:
-            failure: BaseException | None = PrefetchUnavailable(
-                f"FHIR server did not answer within {plan.budget_seconds:g} s", field=key
-            )
-        else:
-            failure = task.exception()
+        failure = failures[key]
         if failure is None:
             fetched[key] = task.result()
             continue

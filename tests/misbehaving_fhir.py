@@ -2,6 +2,8 @@
 
 {base}/ok/...           a valid empty searchset (or the Patient)
 {base}/lagging/...      the same after 0.4 s
+{base}/lag-MS/...       the same after MS milliseconds
+{base}/many-N/...       a searchset of N unrelated Conditions (the Patient for a read)
 {base}/slow/...         answers after 10 s
 {base}/status-NNN/...   answers status NNN with an OperationOutcome
 {base}/not-json/...     200 with an HTML page
@@ -10,9 +12,13 @@
 {base}/endless/...      every page links to a next page
 {base}/redirect/...     302 to another host
 {base}/outcome/...      200 with an OperationOutcome
+
+`app.state.requests` lists the URLs asked for; `app.state.in_flight[mode]` counts the requests
+of a mode being answered now, `app.state.max_in_flight[mode]` the most there ever were at once.
 """
 
 import asyncio
+from collections import Counter
 
 import orjson
 from starlette.applications import Starlette
@@ -32,11 +38,35 @@ def _fhir(body: object, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status, media_type=FHIR_JSON)
 
 
+def _unrelated_conditions(n: int) -> dict[str, object]:
+    hypertension = {"coding": [{"system": "http://snomed.info/sct", "code": "38341003"}]}
+    resources = [
+        {"resourceType": "Condition", "id": f"c{i}", "code": hypertension} for i in range(n)
+    ]
+    return {**EMPTY, "total": n, "entry": [{"resource": r} for r in resources]}
+
+
 async def answer(request: Request) -> Response:
+    state = request.app.state
+    mode = request.path_params["path"].partition("/")[0]
+    state.in_flight[mode] += 1
+    state.max_in_flight[mode] = max(state.max_in_flight[mode], state.in_flight[mode])
+    try:
+        return await _answer(request)
+    finally:
+        state.in_flight[mode] -= 1
+
+
+async def _answer(request: Request) -> Response:
     mode, _, rest = request.path_params["path"].partition("/")
     request.app.state.requests.append(str(request.url))
-    if mode in ("ok", "lagging"):
-        await asyncio.sleep(0.4 if mode == "lagging" else 0)
+    if mode.startswith("many-") and not rest.startswith("Patient/"):
+        return _fhir(_unrelated_conditions(int(mode.removeprefix("many-"))))
+    if mode in ("ok", "lagging") or mode.startswith(("lag-", "many-")):
+        lag = 0.4 if mode == "lagging" else 0.0
+        if mode.startswith("lag-"):
+            lag = int(mode.removeprefix("lag-")) / 1000
+        await asyncio.sleep(lag)
         if rest.startswith("Patient/"):
             return _fhir({"resourceType": "Patient", "id": rest.removeprefix("Patient/")})
         return _fhir(EMPTY)
@@ -65,4 +95,6 @@ async def answer(request: Request) -> Response:
 def misbehaving_fhir_app() -> Starlette:
     app = Starlette(routes=[Route("/fhir/{path:path}", answer)])
     app.state.requests = []
+    app.state.in_flight = Counter()
+    app.state.max_in_flight = Counter()
     return app
