@@ -12,9 +12,6 @@ from cds.types import JSON
 
 Model = TypeVar("Model", bound=BaseModel)
 
-BODY_TIMEOUT_SECONDS = 10.0
-"""Uvicorn waits for a body as long as the client keeps the connection: a stalled one ends here."""
-
 
 def _is_json(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
@@ -23,7 +20,8 @@ def _is_json(content_type: str) -> bool:
     )
 
 
-async def read_json_object(request: Request, max_bytes: int) -> JSON:
+async def read_json_object(request: Request, max_bytes: int, timeout: float) -> JSON:
+    """Uvicorn waits for a body as long as the client keeps the connection: `timeout` ends it."""
     if not _is_json(request.headers.get("content-type", "")):
         raise UnsupportedMediaType(
             "the body must be sent as application/json", field="Content-Type"
@@ -34,14 +32,14 @@ async def read_json_object(request: Request, max_bytes: int) -> JSON:
     chunks: list[bytes] = []
     size = 0
     try:
-        async with asyncio.timeout(BODY_TIMEOUT_SECONDS):
+        async with asyncio.timeout(timeout):
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > max_bytes:
                     raise PayloadTooLarge(f"the body is larger than {max_bytes} bytes")
                 chunks.append(chunk)
     except TimeoutError as exc:
-        raise InvalidRequest(f"the body did not arrive within {BODY_TIMEOUT_SECONDS:g} s") from exc
+        raise InvalidRequest(f"the body did not arrive within {timeout:g} s") from exc
     except ClientDisconnect as exc:
         raise InvalidRequest("the client left before sending the whole body") from exc
     try:

@@ -138,7 +138,9 @@ async def call_service(request: Request) -> Response:
     try:
         service = _service(request)
         await authorize(request)
-        body = await read_json_object(request, runtime.settings.max_body_bytes)
+        body = await read_json_object(
+            request, runtime.settings.max_body_bytes, runtime.settings.body_timeout_seconds
+        )
         envelope = validate(CdsRequest, body)
         hook_instance = envelope.hookInstance
         if envelope.hook != service.hook:
@@ -208,7 +210,9 @@ async def feedback(request: Request) -> Response:
     runtime = _runtime(request)
     service = _service(request)
     await authorize(request)
-    body = await read_json_object(request, runtime.settings.max_body_bytes)
+    body = await read_json_object(
+        request, runtime.settings.max_body_bytes, runtime.settings.body_timeout_seconds
+    )
     parsed = validate(FeedbackRequest, body)
     entries = [
         FeedbackEntry(

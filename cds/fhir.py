@@ -1,6 +1,5 @@
 """Reads from the EHR's FHIR server. The one seam where httpx errors become ours."""
 
-import logging
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -8,8 +7,6 @@ import orjson
 
 from cds.exceptions import FhirServerError
 from cds.types import JSON
-
-log = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json"
 
@@ -86,7 +83,11 @@ async def search(
     max_pages: int,
     max_resources: int,
 ) -> list[JSON]:
-    """All resources of a search, following `next` links on the same origin up to bounds."""
+    """All resources of a search, following `next` links on the same origin up to bounds.
+
+    A search that still has a next page at the bound is refused, not cut short: a red flag
+    on the page after it must not go unseen while routine advice is given.
+    """
     resources: list[JSON] = []
     origin = _origin(url)
     for _ in range(max_pages):
@@ -104,5 +105,4 @@ async def search(
         url = urljoin(url, following)
         if _origin(url) != origin:
             raise FhirServerError(f"next link of {key} leaves the FHIR server", field=key)
-    log.warning("fetch.page_limit", extra={"key": key, "pages": max_pages})
-    return resources
+    raise FhirServerError(f"{key} has more than {max_pages} pages (CDS_MAX_PAGES)", field=key)

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
 
     fetch_budget_seconds: float = Field(3.0, gt=0)
     max_body_bytes: int = Field(5 * MiB, gt=0)
+    body_timeout_seconds: float = Field(10.0, gt=0)
     max_pages: int = Field(10, ge=1)
     max_resources_per_prefetch: int = Field(10_000, ge=1)
     max_concurrent_fetches: int = Field(4, ge=1)

@@ -135,13 +135,16 @@ def test_redirect_to_another_host_is_not_followed(service: str, bad_fhir: tuple[
     assert all(url.startswith(base) for url in app.state.requests)
 
 
-def test_endless_next_links_stop_at_the_page_bound(service: str, bad_fhir: tuple[str, Any]) -> None:
+def test_endless_next_links_stop_at_the_page_bound_with_412(
+    service: str, bad_fhir: tuple[str, Any]
+) -> None:
     base, app = bad_fhir
     app.state.requests.clear()
     response = httpx.post(
         service + PV, json=_without_prefetch(f"{base}/endless", patient=req.PATIENT)
     )
-    assert response.status_code == 200
+    assert response.status_code == 412
+    assert "more than 5 pages" in response.json()["message"]
     assert len(app.state.requests) == 3 * 5, "three searches, five pages each"
 
 

@@ -16,7 +16,6 @@ import httpx
 import orjson
 import pytest
 
-from cds import body as body_module
 from cds.app import create_app
 from cds.settings import Settings
 from tests import requests as req
@@ -153,7 +152,8 @@ def test_max_pages_bounds_each_search(serve: Serve, bad_fhir: tuple[str, Any], p
     with serve(max_pages=pages) as url:
         app.state.requests.clear()
         response, took = _timed_post(url + PV, _fetching(f"{base}/endless", patient=req.PATIENT))
-        assert response.status_code == 200, response.text
+        assert response.status_code == 412, response.text
+        assert "CDS_MAX_PAGES" in response.json()["message"]
         assert len(app.state.requests) == 3 * pages, "three searches, each stopped at the bound"
         assert took < 3
 
@@ -229,12 +229,9 @@ def _calls_with_status(url: str, status: int) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-def test_a_stalled_body_is_a_400_after_the_body_timeout(
-    serve: Serve, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_stalled_body_is_a_400_after_the_body_timeout(serve: Serve) -> None:
     """Uvicorn itself waits for a body as long as the connection stays open; the app does not."""
-    monkeypatch.setattr(body_module, "BODY_TIMEOUT_SECONDS", 0.5)
-    with serve() as url:
+    with serve(body_timeout_seconds=0.5) as url:
         started = time.monotonic()
         sock = _stalled_call(url)
         try:
