@@ -65,7 +65,10 @@ def build_report(conn: Connection, since: datetime | None) -> Report:
     }
     reasons = _reasons(conn, with_feedback, in_window)
     topics = [*get_args(Topic), *sorted(issued.keys() - set(get_args(Topic)))]
-    unknown = select(func.count()).where(~feedback.c.known_card)
+    # Whether the card is on record now, not when its feedback came (`known_card`): a card
+    # recorded after its feedback is counted under its topic, and only there.
+    on_record = exists().where(issued_card.c.card_uuid == feedback.c.card_uuid)
+    unknown = select(func.count()).select_from(feedback).where(~on_record)
     if since is not None:
         unknown = unknown.where(feedback.c.received_at >= since)
     return Report(

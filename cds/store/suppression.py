@@ -23,9 +23,10 @@ def suppressed(
     period: timedelta,
 ) -> set[str]:
     """uuids of `cards` to hide: the same card (topic, joints, side) on the same evidence
-    (fingerprint) was overridden for this patient less than `period` ago."""
+    (fingerprint) was overridden for this patient less than `period` ago. A zero period hides
+    nothing, even feedback stamped ahead of our clock."""
     candidates = [card for card in cards if card.topic not in NEVER_SUPPRESSED]
-    if not candidates:
+    if not candidates or period <= timedelta(0):
         return set()
     overridden = conn.execute(
         select(
