@@ -170,18 +170,18 @@ async def call_service(request: Request) -> Response:
         for card in cards:
             metrics.CARDS.labels(card.topic, card.card["indicator"]).inc()
         if cards:
-            runtime.spawn(
-                runtime.store.try_run(
-                    "record_cards",
-                    lambda store: store.record_cards(
-                        service_id=service.id,
-                        hook_instance=hook_instance,
-                        patient_hash=phash,
-                        cards=cards,
-                        at=now,
-                    ),
-                    None,
-                )
+            # Before the response, not after it: feedback may follow the moment the EHR has
+            # the uuids, and must find its card (to count as known, to suppress, to report).
+            await runtime.store.try_run(
+                "record_cards",
+                lambda store: store.record_cards(
+                    service_id=service.id,
+                    hook_instance=hook_instance,
+                    patient_hash=phash,
+                    cards=cards,
+                    at=now,
+                ),
+                None,
             )
         status = 200
         return JsonResponse({"cards": [card.card for card in cards]})

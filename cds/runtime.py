@@ -29,29 +29,36 @@ class StoreConnection:
     """Opens the store on first use and again after a failure, at most every few seconds.
 
     Calls go on without the store when it is down: the caller decides what that means.
+    Concurrent first calls wait for one opening rather than each opening (and leaking) a store.
     """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._store: Store | None = None
         self._next_attempt = 0.0
+        self._opening = asyncio.Lock()
+
+    def _due(self) -> bool:
+        return self._store is None and time.monotonic() >= self._next_attempt
 
     async def _open(self) -> Store | None:
-        if self._store is None and time.monotonic() >= self._next_attempt:
-            try:
-                self._store = await run_in_threadpool(Store.open, self.url)
-            except StoreUnavailable:
-                self._next_attempt = time.monotonic() + RETRY_SECONDS
-                metrics.STORE_ERRORS.labels("open").inc()
-                log.warning("store.unavailable", extra={"operation": "open"})
+        if self._due():
+            async with self._opening:
+                if self._due():
+                    try:
+                        self._store = await run_in_threadpool(Store.open, self.url)
+                    except StoreUnavailable:
+                        self._next_attempt = time.monotonic() + RETRY_SECONDS
+                        metrics.STORE_ERRORS.labels("open").inc()
+                        log.warning("store.unavailable", extra={"operation": "open"})
         return self._store
 
     async def run(self, operation: str, call: Callable[[Store], T]) -> T:
         """Runs `call` on the store in a worker thread; raises StoreUnavailable when it can't."""
         store = await self._open()
-        if store is None:
-            raise StoreUnavailable("the store cannot be reached")
         try:
+            if store is None:
+                raise StoreUnavailable("the store cannot be reached")
             return await run_in_threadpool(call, store)
         except StoreUnavailable:
             metrics.STORE_ERRORS.labels(operation).inc()
@@ -88,7 +95,7 @@ class Runtime:
     background: set[asyncio.Task[object]] = field(default_factory=set)
 
     def spawn(self, work: Coroutine[Any, Any, object]) -> None:
-        """Runs bookkeeping (audit, issued cards) after the response, keeping a reference."""
+        """Runs bookkeeping (the call audit) after the response, keeping a reference."""
         task = asyncio.get_running_loop().create_task(work)
         self.background.add(task)
         task.add_done_callback(self.background.discard)
