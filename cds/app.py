@@ -100,12 +100,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 extra={"reason": "CDS_TRUSTED_ISSUERS is empty: no JWT required, local use only"},
             )
         log.info("service.start", extra={"services": list(SERVICES)})
+        runtime.start()
         try:
             yield
         finally:
-            await runtime.drain()
-            await runtime.http.aclose()
-            runtime.store.close()
+            await runtime.stop()
 
     app = FastAPI(
         title="Spinal-origin CDS Hooks service",

@@ -203,7 +203,7 @@ async def call_service(request: Request) -> Response:
             status=status,
             at=runtime.clock(),
         )
-        runtime.spawn(runtime.store.try_run("audit", lambda store: store.record_call(audit), None))
+        runtime.audit(audit)
 
 
 async def feedback(request: Request) -> Response:

@@ -3,10 +3,10 @@
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +15,7 @@ from cds import metrics
 from cds.exceptions import StoreUnavailable
 from cds.security import ClientVerifier
 from cds.settings import Settings
-from cds.store import Store
+from cds.store import CallAudit, Store
 from cds.types import JSON
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RETRY_SECONDS = 5.0
+AUDIT_FLUSH_SECONDS = 1.0
 
 
 class StoreConnection:
@@ -92,14 +93,32 @@ class Runtime:
     fhir_server_patterns: tuple[str, ...] = ()
     prefetch: dict[str, str] = field(default_factory=dict)
     discovery: JSON = field(default_factory=dict)
-    background: set[asyncio.Task[object]] = field(default_factory=set)
+    pending_audits: list[CallAudit] = field(default_factory=list)
+    flusher: asyncio.Task[None] | None = None
 
-    def spawn(self, work: Coroutine[Any, Any, object]) -> None:
-        """Runs bookkeeping (the call audit) after the response, keeping a reference."""
-        task = asyncio.get_running_loop().create_task(work)
-        self.background.add(task)
-        task.add_done_callback(self.background.discard)
+    def audit(self, record: CallAudit) -> None:
+        """Queues a call's audit row; rows are written together, off the call's path."""
+        self.pending_audits.append(record)
 
-    async def drain(self) -> None:
-        if self.background:
-            await asyncio.wait(self.background, timeout=5)
+    async def flush_audits(self) -> None:
+        batch, self.pending_audits = self.pending_audits, []
+        if batch:
+            await self.store.try_run("audit", lambda store: store.record_calls(batch), None)
+
+    async def _flush_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            await self.flush_audits()
+
+    def start(self) -> None:
+        self.flusher = asyncio.get_running_loop().create_task(
+            self._flush_every(AUDIT_FLUSH_SECONDS)
+        )
+
+    async def stop(self) -> None:
+        if self.flusher is not None:
+            self.flusher.cancel()
+            await asyncio.gather(self.flusher, return_exceptions=True)
+        await self.flush_audits()
+        await self.http.aclose()
+        self.store.close()

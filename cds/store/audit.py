@@ -1,5 +1,6 @@
 """One row per service call, for operations: what was answered, how fast. No patient data."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,16 +21,19 @@ class CallAudit:
     at: datetime
 
 
-def record_call(conn: Connection, audit: CallAudit) -> None:
+def record_calls(conn: Connection, audits: Sequence[CallAudit]) -> None:
     conn.execute(
         call_audit.insert(),
-        {
-            "hook_instance": audit.hook_instance,
-            "service_id": audit.service_id,
-            "topics": joined(audit.topics),
-            "card_count": audit.card_count,
-            "latency_ms": audit.latency_ms,
-            "http_status": audit.status,
-            "at": utc(audit.at),
-        },
+        [
+            {
+                "hook_instance": audit.hook_instance,
+                "service_id": audit.service_id,
+                "topics": joined(audit.topics),
+                "card_count": audit.card_count,
+                "latency_ms": audit.latency_ms,
+                "http_status": audit.status,
+                "at": utc(audit.at),
+            }
+            for audit in audits
+        ],
     )

@@ -46,10 +46,15 @@ def save_feedback(
     if not entries:
         return FeedbackReceipt(stored=0, duplicates=0, unknown_cards=0)
     uuids = {entry.card_uuid for entry in entries}
-    known = set(
-        conn.scalars(select(issued_card.c.card_uuid).where(issued_card.c.card_uuid.in_(uuids)))
-    )
-    rows = [_row(service_id, entry, at, entry.card_uuid in known) for entry in entries]
+    known: dict[str, str] = {
+        uuid: patient
+        for uuid, patient in conn.execute(
+            select(issued_card.c.card_uuid, issued_card.c.patient_hash).where(
+                issued_card.c.card_uuid.in_(uuids)
+            )
+        )
+    }
+    rows = [_row(service_id, entry, at, known.get(entry.card_uuid)) for entry in entries]
     stored = conn.execute(insert_new(conn, feedback).returning(feedback.c.id), rows).all()
     return FeedbackReceipt(
         stored=len(stored),
@@ -58,13 +63,16 @@ def save_feedback(
     )
 
 
-def _row(service_id: str, entry: FeedbackEntry, at: datetime, known: bool) -> dict[str, object]:
+def _row(
+    service_id: str, entry: FeedbackEntry, at: datetime, patient_hash: str | None
+) -> dict[str, object]:
     reason = entry.override_reason
     return {
         "entry_key": entry_key(service_id, entry),
         "card_uuid": entry.card_uuid,
         "service_id": service_id,
-        "known_card": known,
+        "known_card": patient_hash is not None,
+        "patient_hash": patient_hash,
         "outcome": entry.outcome,
         "accepted_suggestions": json.dumps(list(entry.accepted_suggestions)),
         "override_system": reason.system if reason else None,

@@ -103,6 +103,8 @@ feedback = Table(
     Column("card_uuid", Text, nullable=False, index=True),
     Column("service_id", String(64), nullable=False),
     Column("known_card", Boolean, nullable=False),
+    # The card's patient, copied from issued_card: per-call reads start from feedback.
+    Column("patient_hash", String(64), nullable=True, index=True),
     Column("outcome", String(16), nullable=False),
     Column("accepted_suggestions", Text, nullable=False),
     Column("override_system", Text, nullable=True),

@@ -14,7 +14,7 @@ from typing import Self
 from sqlalchemy import Engine, text
 
 from cds.record import IssuedCard
-from cds.store.audit import CallAudit, record_call
+from cds.store.audit import CallAudit, record_calls
 from cds.store.cards import record_cards
 from cds.store.engine import connect, transaction
 from cds.store.feedback import FeedbackEntry, FeedbackReceipt, save_feedback
@@ -84,9 +84,10 @@ class Store:
         with transaction(self._engine, write=True) as conn:
             return save_feedback(conn, service_id, entries, utc(at))
 
-    def record_call(self, audit: CallAudit) -> None:
+    def record_calls(self, audits: Sequence[CallAudit]) -> None:
+        """One row per service call, written in one transaction."""
         with transaction(self._engine, write=True) as conn:
-            record_call(conn, audit)
+            record_calls(conn, audits)
 
     def suppressed(
         self,

@@ -14,6 +14,9 @@ NEVER_SUPPRESSED = frozenset({"red-flag"})
 PHYSIOTHERAPY_REFERRAL = "308447003"
 
 
+# Both reads start from the patient's few feedback rows, not from every card ever issued to them.
+
+
 def suppressed(
     conn: Connection,
     *,
@@ -32,9 +35,10 @@ def suppressed(
         select(
             issued_card.c.topic, issued_card.c.joints, issued_card.c.side, issued_card.c.fingerprint
         )
-        .join(feedback, feedback.c.card_uuid == issued_card.c.card_uuid)
+        .select_from(feedback)
+        .join(issued_card, issued_card.c.card_uuid == feedback.c.card_uuid)
         .where(
-            issued_card.c.patient_hash == patient_hash,
+            feedback.c.patient_hash == patient_hash,
             issued_card.c.topic.in_(sorted({card.topic for card in candidates})),
             feedback.c.outcome == "overridden",
             feedback.c.outcome_timestamp > now - period,
@@ -52,10 +56,10 @@ def accepted_physio(conn: Connection, *, patient_hash: str) -> bool:
     """Whether a clinician ever accepted a physiotherapy referral suggested for this patient."""
     rows = conn.execute(
         select(issued_suggestion.c.suggestion_uuid, feedback.c.accepted_suggestions)
-        .join(issued_card, issued_card.c.card_uuid == issued_suggestion.c.card_uuid)
-        .join(feedback, feedback.c.card_uuid == issued_card.c.card_uuid)
+        .select_from(feedback)
+        .join(issued_suggestion, issued_suggestion.c.card_uuid == feedback.c.card_uuid)
         .where(
-            issued_card.c.patient_hash == patient_hash,
+            feedback.c.patient_hash == patient_hash,
             issued_suggestion.c.code_system == SNOMED,
             issued_suggestion.c.code == PHYSIOTHERAPY_REFERRAL,
             feedback.c.outcome == "accepted",

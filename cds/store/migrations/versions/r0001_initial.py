@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("card_uuid", sa.Text, nullable=False),
         sa.Column("service_id", sa.String(64), nullable=False),
         sa.Column("known_card", sa.Boolean, nullable=False),
+        sa.Column("patient_hash", sa.String(64), nullable=True),
         sa.Column("outcome", sa.String(16), nullable=False),
         sa.Column("accepted_suggestions", sa.Text, nullable=False),
         sa.Column("override_system", sa.Text, nullable=True),
@@ -75,6 +76,7 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_feedback_card_uuid", "feedback", ["card_uuid"])
+    op.create_index("ix_feedback_patient_hash", "feedback", ["patient_hash"])
 
     op.create_table(
         "call_audit",
