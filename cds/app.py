@@ -58,6 +58,10 @@ def _runtime(settings: Settings) -> Runtime:
 
 async def _cds_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CdsError)
+    log.info(
+        "request.refused",
+        extra={"status": exc.status_code, "error": exc.error, "field": exc.field},
+    )
     headers = (
         {"WWW-Authenticate": www_authenticate(exc.message)}
         if isinstance(exc, Unauthorized)

@@ -325,7 +325,7 @@ def test_the_log_saw_the_traffic(traffic: Traffic) -> None:
     assert {200, 400, 401, 412} <= set(traffic.statuses)
     events = [json.loads(line) for line in traffic.lines]
     seen = {e["event"] for e in events}
-    assert {"service.start", "evaluation.skipped_resources", "fetch.page_limit"} <= seen, seen
+    assert {"service.start", "evaluation.skipped_resources", "request.refused"} <= seen, seen
     assert "debug" in {e["level"] for e in events}, "CDS_LOG_LEVEL=DEBUG was not in effect"
     assert len(traffic.secrets) > 3 * len(SCENARIOS)
 
