@@ -111,23 +111,43 @@ async def _evaluate(record: PatientRecord, hook: Hook, now: datetime) -> Evaluat
     return evaluate(record, hook, now)
 
 
-async def _not_nagging(
-    runtime: Runtime, cards: list[IssuedCard], phash: str, now: datetime
+async def _issue(
+    runtime: Runtime,
+    cards: list[IssuedCard],
+    phash: str,
+    now: datetime,
+    service_id: str,
+    hook_instance: str,
 ) -> list[IssuedCard]:
+    """Leaves out what must not nag, and records what is shown, in one trip to the store.
+
+    Recording comes before the response, not after it: feedback may follow the moment the EHR
+    has the uuids, and must find its card (to count as known, to suppress, to report).
+    """
     if not cards:
         return cards
     period = runtime.settings.suppression_period
 
-    def ask(store: Store) -> tuple[set[str], bool]:
+    def issue(store: Store) -> tuple[list[IssuedCard], set[str]]:
         hidden = store.suppressed(patient_hash=phash, cards=cards, now=now, period=period)
-        return hidden, store.accepted_physio(patient_hash=phash)
+        physio = store.accepted_physio(patient_hash=phash)
+        shown = suppression.apply(cards, hidden, physio)
+        if shown:
+            store.record_cards(
+                service_id=service_id,
+                hook_instance=hook_instance,
+                patient_hash=phash,
+                cards=shown,
+                at=now,
+            )
+        return shown, hidden
 
-    nothing: tuple[set[str], bool] = (set(), False)
-    hidden, physio = await runtime.store.try_run("suppress", ask, nothing)
+    unsuppressed: tuple[list[IssuedCard], set[str]] = (cards, set())
+    shown, hidden = await runtime.store.try_run("issue_cards", issue, unsuppressed)
     for card in cards:
         if card.card["uuid"] in hidden:
             metrics.SUPPRESSED.labels(card.topic).inc()
-    return suppression.apply(cards, hidden, physio)
+    return shown
 
 
 async def call_service(request: Request) -> Response:
@@ -166,23 +186,9 @@ async def call_service(request: Request) -> Response:
                 },
             )
         phash = patient_hash(record.patient_id, runtime.hash_key)
-        cards = await _not_nagging(runtime, evaluation.cards, phash, now)
+        cards = await _issue(runtime, evaluation.cards, phash, now, service.id, hook_instance)
         for card in cards:
             metrics.CARDS.labels(card.topic, card.card["indicator"]).inc()
-        if cards:
-            # Before the response, not after it: feedback may follow the moment the EHR has
-            # the uuids, and must find its card (to count as known, to suppress, to report).
-            await runtime.store.try_run(
-                "record_cards",
-                lambda store: store.record_cards(
-                    service_id=service.id,
-                    hook_instance=hook_instance,
-                    patient_hash=phash,
-                    cards=cards,
-                    at=now,
-                ),
-                None,
-            )
         status = 200
         return JsonResponse({"cards": [card.card for card in cards]})
     except CdsError as exc:

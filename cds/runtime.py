@@ -1,6 +1,7 @@
 """What one running service holds for its lifetime: settings, pooled client, verifier, store."""
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -95,6 +96,7 @@ class Runtime:
     discovery: JSON = field(default_factory=dict)
     pending_audits: list[CallAudit] = field(default_factory=list)
     flusher: asyncio.Task[None] | None = None
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def audit(self, record: CallAudit) -> None:
         """Queues a call's audit row; rows are written together, off the call's path."""
@@ -106,8 +108,10 @@ class Runtime:
             await self.store.try_run("audit", lambda store: store.record_calls(batch), None)
 
     async def _flush_every(self, seconds: float) -> None:
-        while True:
-            await asyncio.sleep(seconds)
+        """Flushes until `stop()`, then once more; never cancelled in the middle of a write."""
+        while not self.stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), seconds)
             await self.flush_audits()
 
     def start(self) -> None:
@@ -116,9 +120,8 @@ class Runtime:
         )
 
     async def stop(self) -> None:
+        self.stopping.set()
         if self.flusher is not None:
-            self.flusher.cancel()
-            await asyncio.gather(self.flusher, return_exceptions=True)
-        await self.flush_audits()
+            await self.flusher
         await self.http.aclose()
         self.store.close()
