@@ -4,7 +4,7 @@ import httpx
 
 from tests import requests as req
 from tests.e2e.services import serve
-from tests.e2e.tables import rows
+from tests.tables import rows
 
 PV = "/cds-services/spinal-origin-patient-view"
 

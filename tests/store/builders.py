@@ -3,12 +3,8 @@
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from sqlalchemy import func, select
-
 from cds.record import IssuedCard
 from cds.store import Coding, FeedbackEntry, Store, patient_hash
-from cds.store.engine import connect
-from cds.store.schema import metadata
 from cds.types import JSON, TOPIC_SYSTEM, Topic
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
@@ -90,12 +86,3 @@ def overridden(
         user_comment=None,
         outcome_timestamp=at,
     )
-
-
-def rows(url: str, table: str) -> int:
-    engine = connect(url)
-    try:
-        with engine.connect() as conn:
-            return conn.scalar(select(func.count()).select_from(metadata.tables[table])) or 0
-    finally:
-        engine.dispose()

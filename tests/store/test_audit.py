@@ -3,8 +3,9 @@ from dataclasses import replace
 import pytest
 
 from cds.store import CallAudit, Store
+from tests.tables import count as rows
 
-from .builders import NOW, rows
+from .builders import NOW
 
 CALL = CallAudit(
     hook_instance="d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",

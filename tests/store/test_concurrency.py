@@ -2,8 +2,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from cds.store import Store
+from tests.tables import count as rows
 
-from .builders import NOW, overridden, rows
+from .builders import NOW, overridden
 
 SERVICE = "spinal-origin-patient-view"
 THREADS = 8

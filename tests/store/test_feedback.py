@@ -7,8 +7,9 @@ import pytest
 from cds.exceptions import StoreUnavailable
 from cds.store import FeedbackEntry, FeedbackReceipt, Store
 from cds.store.schema import FEEDBACK_LIMITS
+from tests.tables import count as rows
 
-from .builders import NOW, PATIENT, accepted, issued, overridden, record, rows
+from .builders import NOW, PATIENT, accepted, issued, overridden, record
 
 SERVICE = "spinal-origin-patient-view"
 

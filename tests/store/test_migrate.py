@@ -11,8 +11,9 @@ from alembic.migration import MigrationContext
 from cds.store import Store
 from cds.store.engine import connect
 from cds.store.schema import metadata
+from tests.tables import count as rows
 
-from .builders import issued, record, rows
+from .builders import issued, record
 
 ROOT = Path(__file__).parents[2]
 
