@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cds.documents import record_from_document
 from cds.record import PatientRecord
 from cds.types import TOPIC_SYSTEM
 
@@ -50,32 +51,9 @@ def load_scenarios(directory: Path = FIXTURES_DIR) -> list[Scenario]:
     return scenarios
 
 
-def _entries(bundle: Any) -> list[dict[str, Any]]:
-    if not isinstance(bundle, dict):
-        return []
-    return [
-        e["resource"]
-        for e in bundle.get("entry", [])
-        if isinstance(e, dict) and isinstance(e.get("resource"), dict)
-    ]
-
-
 def record_from_request(request: dict[str, Any]) -> PatientRecord:
-    """The PatientRecord the shell would build from a CDS Hooks request with prefetch."""
-    context = request["context"]
-    prefetch = request.get("prefetch", {})
-    draft_orders = []
-    if request["hook"] != "patient-view":
-        draft_orders = _entries(context.get("draftOrders"))
-    return PatientRecord(
-        patient_id=context["patientId"],
-        patient=prefetch.get("patient"),
-        conditions=_entries(prefetch.get("conditions")),
-        observations=_entries(prefetch.get("observations")),
-        service_requests=_entries(prefetch.get("serviceRequests")),
-        draft_orders=draft_orders,
-        selections=tuple(context.get("selections", ())),
-    )
+    """The PatientRecord the service builds from a CDS Hooks request with prefetch."""
+    return record_from_document(request)[1]
 
 
 def suggestion_codes(suggestion: dict[str, Any]) -> set[str]:
