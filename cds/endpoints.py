@@ -129,18 +129,15 @@ async def _issue(
     period = runtime.settings.suppression_period
 
     def issue(store: Store) -> tuple[list[IssuedCard], set[str]]:
-        hidden = store.suppressed(patient_hash=phash, cards=cards, now=now, period=period)
-        physio = store.accepted_physio(patient_hash=phash)
-        shown = suppression.apply(cards, hidden, physio)
-        if shown:
-            store.record_cards(
-                service_id=service_id,
-                hook_instance=hook_instance,
-                patient_hash=phash,
-                cards=shown,
-                at=now,
-            )
-        return shown, hidden
+        return store.issue(
+            service_id=service_id,
+            hook_instance=hook_instance,
+            patient_hash=phash,
+            cards=cards,
+            now=now,
+            period=period,
+            choose=lambda hidden, physio: suppression.apply(cards, hidden, physio),
+        )
 
     unsuppressed: tuple[list[IssuedCard], set[str]] = (cards, set())
     shown, hidden = await runtime.store.try_run("issue_cards", issue, unsuppressed)

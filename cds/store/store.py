@@ -6,7 +6,7 @@ loop. A `Store` is thread-safe: each call takes its own pooled connection and tr
 Every database, driver or migration failure surfaces as `cds.exceptions.StoreUnavailable`.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
@@ -56,6 +56,39 @@ class Store:
     def ping(self) -> None:
         with transaction(self._engine) as conn:
             conn.execute(text("SELECT 1"))
+
+    def issue(
+        self,
+        *,
+        service_id: str,
+        hook_instance: str,
+        patient_hash: str,
+        cards: Sequence[IssuedCard],
+        now: datetime,
+        period: timedelta,
+        choose: Callable[[set[str], bool], list[IssuedCard]],
+    ) -> tuple[list[IssuedCard], set[str]]:
+        """What `suppressed` and `accepted_physio` say, `choose` turned into the cards to show,
+        and those recorded: one transaction, the store's whole part in a service call.
+
+        Returns the cards shown and the uuids hidden.
+        """
+        now = utc(now)
+        with transaction(self._engine, write=True) as conn:
+            hidden = suppressed(
+                conn, patient_hash=patient_hash, cards=cards, now=now, period=period
+            )
+            shown = choose(hidden, accepted_physio(conn, patient_hash=patient_hash))
+            if shown:
+                record_cards(
+                    conn,
+                    service_id=service_id,
+                    hook_instance=hook_instance,
+                    patient_hash=patient_hash,
+                    cards=shown,
+                    at=now,
+                )
+            return shown, hidden
 
     def record_cards(
         self,

@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 
 from cds.record import IssuedCard
 from cds.store import Store
+from tests.tables import count as rows
 
 from .builders import (
     NOW,
@@ -111,3 +112,31 @@ def test_recording_the_same_cards_twice_changes_nothing(store: Store) -> None:
 
     assert store.accepted_physio(patient_hash=PATIENT)
     assert store.report(since=None).topics[0].issued == 1
+
+
+def test_issue_hides_what_was_overridden_and_records_only_what_it_shows(
+    store: Store, url: str
+) -> None:
+    first = issued()
+    record(store, first)
+    store.save_feedback(SERVICE, [overridden(first)], NOW)
+    again, other = issued(), issued(joints=("hip",))
+    seen: list[tuple[set[str], bool]] = []
+
+    def choose(hide: set[str], physio: bool) -> list[IssuedCard]:
+        seen.append((hide, physio))
+        return [card for card in (again, other) if card.card["uuid"] not in hide]
+
+    shown, hide = store.issue(
+        service_id=SERVICE,
+        hook_instance="h-2",
+        patient_hash=PATIENT,
+        cards=[again, other],
+        now=NOW + timedelta(days=1),
+        period=WEEK,
+        choose=choose,
+    )
+
+    assert hide == {again.card["uuid"]} and seen == [(hide, False)]
+    assert shown == [other]
+    assert rows(url, "issued_card") == 2, "the first card and the one shown, not the hidden one"
