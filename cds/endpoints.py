@@ -193,10 +193,9 @@ async def call_service(request: Request) -> Response:
         raise
     finally:
         latency = time.perf_counter() - started
-        metrics.CALLS.labels(service_id if service_id in SERVICES else "unknown", str(status)).inc()
-        metrics.CALL_LATENCY.labels(service_id if service_id in SERVICES else "unknown").observe(
-            latency
-        )
+        label = service_id if service_id in SERVICES else "unknown"  # bounded label values
+        metrics.CALLS.labels(label, str(status)).inc()
+        metrics.CALL_LATENCY.labels(label).observe(latency)
         audit = CallAudit(
             hook_instance=hook_instance[:128],
             service_id=service_id[:128],
