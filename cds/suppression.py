@@ -3,9 +3,7 @@
 from dataclasses import replace
 
 from cds.record import IssuedCard
-from cds.types import JSON
-
-PHYSIOTHERAPY_REFERRAL = ("http://snomed.info/sct", "308447003")
+from cds.types import JSON, PHYSIOTHERAPY_REFERRAL
 
 
 def _creates_physiotherapy_referral(suggestion: JSON) -> bool:

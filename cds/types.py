@@ -11,3 +11,6 @@ JSON = dict[str, Any]
 """A parsed JSON object, e.g. one raw FHIR resource as it came off the wire."""
 
 TOPIC_SYSTEM = "https://spinal-origin-cds.example.org/CodeSystem/card-topic"
+
+PHYSIOTHERAPY_REFERRAL = ("http://snomed.info/sct", "308447003")
+"""The physiotherapy referral the cards suggest (system, code): the contract fixes it."""

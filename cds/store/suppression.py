@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, select
 
 from cds.record import IssuedCard
-from cds.store.cards import SNOMED, joined
+from cds.store.cards import joined
 from cds.store.schema import feedback, issued_card, issued_suggestion
+from cds.types import PHYSIOTHERAPY_REFERRAL
 
 NEVER_SUPPRESSED = frozenset({"red-flag"})
-PHYSIOTHERAPY_REFERRAL = "308447003"
 
 
 # Both reads start from the patient's few feedback rows, not from every card ever issued to them.
@@ -60,8 +60,8 @@ def accepted_physio(conn: Connection, *, patient_hash: str) -> bool:
         .join(issued_suggestion, issued_suggestion.c.card_uuid == feedback.c.card_uuid)
         .where(
             feedback.c.patient_hash == patient_hash,
-            issued_suggestion.c.code_system == SNOMED,
-            issued_suggestion.c.code == PHYSIOTHERAPY_REFERRAL,
+            issued_suggestion.c.code_system == PHYSIOTHERAPY_REFERRAL[0],
+            issued_suggestion.c.code == PHYSIOTHERAPY_REFERRAL[1],
             feedback.c.outcome == "accepted",
         )
     )
