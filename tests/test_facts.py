@@ -276,11 +276,18 @@ def test_garbage_is_skipped_or_ignored_never_raised() -> None:
     assert facts.patient is None
 
 
-def test_pathologically_deep_nesting_is_skipped() -> None:
+def test_a_patient_with_unhashable_gender_has_no_sex() -> None:
+    facts = facts_of(patient={"resourceType": "Patient", "id": "p", "gender": ["male"]})
+    assert facts.patient is not None
+    assert facts.patient.sex is None
+
+
+def test_pathologically_deep_nesting_is_skipped_where_it_is_read() -> None:
     nested: dict[str, Any] = {"url": "x"}
     for _ in range(3000):
         nested = {"url": "x", "extension": [nested]}
-    raw = condition("M54.50", rid="nested", extension=[nested])
-    facts = facts_of(conditions=[raw, condition("M25.561", rid="fine")])
+    read = condition("M54.50", rid="nested", bodySite=[{"extension": [nested]}])
+    unread = condition("M54.50", rid="unread", extension=[nested])
+    facts = facts_of(conditions=[read, unread, condition("M25.561", rid="fine")])
     assert [s.reference for s in facts.skipped] == ["Condition/nested"]
-    assert [f.reference for f in facts.facts] == ["Condition/fine"]
+    assert [f.reference for f in facts.facts] == ["Condition/unread", "Condition/fine"]

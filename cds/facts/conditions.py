@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from fhir.resources.R4B.codeableconcept import CodeableConcept
-from fhir.resources.R4B.condition import Condition
 
 from cds.facts.dates import add_years, to_date
 from cds.facts.model import Fact
+from cds.facts.resources import ConditionRead
 from cds.facts.sites import body_site, site_of
 from cds.terminology import CodeMatch, Terminology
 
@@ -27,7 +27,7 @@ def status_code(cc: CodeableConcept | None) -> str | None:
 
 
 def condition_facts(
-    model: Condition,
+    model: ConditionRead,
     reference: str,
     matches: tuple[CodeMatch, ...],
     term: Terminology,
@@ -77,7 +77,7 @@ def condition_facts(
     return facts
 
 
-def _label(match: CodeMatch, code_text: str | None, model: Condition) -> str:
+def _label(match: CodeMatch, code_text: str | None, model: ConditionRead) -> str:
     if code_text:
         return code_text[:120]
     return coding_display(model.code, match)
@@ -98,7 +98,7 @@ def _progressive(term: Terminology, *texts: str | None) -> bool:
     return any(t in words for text in texts if text for t in term.keywords.tokens(text))
 
 
-def _onset(model: Condition, birth_date: date | None) -> date | None:
+def _onset(model: ConditionRead, birth_date: date | None) -> date | None:
     if model.onsetDateTime is not None:
         return to_date(model.onsetDateTime)
     if model.onsetPeriod is not None and model.onsetPeriod.start is not None:
@@ -108,7 +108,7 @@ def _onset(model: Condition, birth_date: date | None) -> date | None:
     return None
 
 
-def _abatement(model: Condition, birth_date: date | None) -> date | None:
+def _abatement(model: ConditionRead, birth_date: date | None) -> date | None:
     if model.abatementDateTime is not None:
         return to_date(model.abatementDateTime)
     if model.abatementPeriod is not None:
@@ -118,7 +118,7 @@ def _abatement(model: Condition, birth_date: date | None) -> date | None:
     return None
 
 
-def _has_abatement(model: Condition) -> bool:
+def _has_abatement(model: ConditionRead) -> bool:
     return any(
         v is not None
         for v in (

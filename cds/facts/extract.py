@@ -1,13 +1,9 @@
-"""PatientRecord (raw FHIR JSON) → Facts: select cheaply, validate the few, read them."""
+"""PatientRecord (raw FHIR JSON) → Facts: select cheaply, validate what is read of the few."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-
-from fhir.resources.R4B.condition import Condition
-from fhir.resources.R4B.observation import Observation
-from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from cds.facts.conditions import condition_facts
 from cds.facts.dates import to_date, today_of, years_between
@@ -23,7 +19,7 @@ from cds.facts.model import (
 from cds.facts.observations import USABLE, effective_date, measurement, observation_fact
 from cds.facts.orders import draft_order, existing_referrals, referral_kinds
 from cds.facts.select import match_codeable, raw_reference, select
-from cds.facts.validate import InvalidResource, validate
+from cds.facts.validate import CONDITION, OBSERVATION, SERVICE_REQUEST, InvalidResource, Memo
 from cds.record import PatientRecord
 from cds.terminology import Terminology
 from cds.types import Hook
@@ -44,6 +40,7 @@ class _Collector:
         self.skipped: list[SkippedResource] = []
         self.ignored: list[str] = []
         self.patient: PatientInfo | None = None
+        self.memo: Memo = {}
 
     def run(self) -> Facts:
         self._patient()
@@ -87,7 +84,7 @@ class _Collector:
         self.patient = PatientInfo(
             reference=f"Patient/{pid if isinstance(pid, str) and pid else self.record.patient_id}",
             age=age if age is not None and 0 <= age <= 130 else None,
-            sex=gender if gender in GENDERS else None,
+            sex=gender if isinstance(gender, str) and gender in GENDERS else None,
             birth_date=birth,
         )
 
@@ -96,7 +93,7 @@ class _Collector:
         if not matches:
             return
         try:
-            model = validate(Condition, raw)
+            model = CONDITION.read(raw, self.memo)
         except InvalidResource as exc:
             self._skip("conditions", index, raw, "Condition", exc.reason)
             return
@@ -116,7 +113,7 @@ class _Collector:
             self.ignored.append(raw_reference(raw, "Observation", "observations", index))
             return
         try:
-            model = validate(Observation, raw)
+            model = OBSERVATION.read(raw, self.memo)
         except InvalidResource as exc:
             self._skip("observations", index, raw, "Observation", exc.reason)
             return
@@ -144,7 +141,7 @@ class _Collector:
         if not wanted:
             return
         try:
-            model = validate(ServiceRequest, raw)
+            model = SERVICE_REQUEST.read(raw, self.memo)
         except InvalidResource as exc:
             self._skip(source, index, raw, "ServiceRequest", exc.reason)
             return

@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Literal
 
 from fhir.resources.R4B.codeableconcept import CodeableConcept
-from fhir.resources.R4B.observation import Observation
 
 from cds.facts.conditions import coding_display
 from cds.facts.dates import to_date
 from cds.facts.model import Fact, Measurement
+from cds.facts.resources import ObservationRead
 from cds.facts.sites import body_site, site_of
 from cds.terminology import CodeMatch, Terminology
 from cds.terminology.model import SNOMED
@@ -27,7 +27,7 @@ POSITIVE_WORDS = frozenset({"positive", "present", "yes", "detected", "pos", "tr
 Polarity = Literal["positive", "negative", "unknown"]
 
 
-def effective_date(model: Observation) -> date | None:
+def effective_date(model: ObservationRead) -> date | None:
     if model.effectiveDateTime is not None:
         return to_date(model.effectiveDateTime)
     if model.effectivePeriod is not None:
@@ -37,7 +37,7 @@ def effective_date(model: Observation) -> date | None:
     return to_date(model.issued)
 
 
-def polarity(model: Observation) -> Polarity:
+def polarity(model: ObservationRead) -> Polarity:
     """Positive / negative from valueBoolean, a coded or string value, or interpretation."""
     if model.valueBoolean is not None:
         return "positive" if model.valueBoolean else "negative"
@@ -79,7 +79,11 @@ def _coded_polarity(cc: CodeableConcept) -> Polarity:
 
 
 def observation_fact(
-    model: Observation, reference: str, match: CodeMatch, term: Terminology, effective: date | None
+    model: ObservationRead,
+    reference: str,
+    match: CodeMatch,
+    term: Terminology,
+    effective: date | None,
 ) -> Fact:
     body = body_site([model.bodySite], term)
     code_text = model.code.text if model.code is not None else None
@@ -106,7 +110,7 @@ def observation_fact(
 
 
 def measurement(
-    model: Observation,
+    model: ObservationRead,
     reference: str,
     match: CodeMatch,
     term: Terminology,
@@ -142,7 +146,7 @@ def measurement(
     )
 
 
-def _quantity(model: Observation) -> tuple[float | None, str]:
+def _quantity(model: ObservationRead) -> tuple[float | None, str]:
     q = model.valueQuantity
     if q is None or q.value is None:
         return None, ""
@@ -159,7 +163,7 @@ def _normalise(marker: str, value: float, unit: str) -> tuple[float, str]:
     return value, unit
 
 
-def _interpretation(model: Observation) -> bool | None:
+def _interpretation(model: ObservationRead) -> bool | None:
     for cc in model.interpretation or ():
         for coding in cc.coding or ():
             if coding.code in {"H", "HH", "HU", "A", "AA"}:
@@ -170,7 +174,7 @@ def _interpretation(model: Observation) -> bool | None:
 
 
 def _against_range(
-    model: Observation, marker: str, raw_value: float, value: float, term: Terminology
+    model: ObservationRead, marker: str, raw_value: float, value: float, term: Terminology
 ) -> tuple[bool | None, str]:
     """Abnormal? The Observation's own range (raw units) or interpretation, else defaults."""
     rules = term.rules

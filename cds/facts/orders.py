@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from fhir.resources.R4B.servicerequest import ServiceRequest
-
 from cds.facts.model import DraftOrder, OrderSite, Referral
+from cds.facts.resources import ServiceRequestRead
 from cds.facts.select import match_codeable
 from cds.facts.sites import as_side, body_site
 from cds.terminology import CodeMatch, Terminology
@@ -17,7 +16,7 @@ def referral_kinds(matches: tuple[CodeMatch, ...]) -> list[str]:
 
 
 def existing_referrals(
-    model: ServiceRequest, reference: str, matches: tuple[CodeMatch, ...]
+    model: ServiceRequestRead, reference: str, matches: tuple[CodeMatch, ...]
 ) -> list[Referral]:
     status = str(model.status or "")
     if status not in OPEN_STATUSES:
@@ -25,7 +24,7 @@ def existing_referrals(
     return [Referral(reference, kind, status) for kind in referral_kinds(matches)]
 
 
-def is_imaging(model: ServiceRequest, term: Terminology) -> bool:
+def is_imaging(model: ServiceRequestRead, term: Terminology) -> bool:
     for cc in model.category or ():
         for match in match_codeable(cc.model_dump(mode="json"), term):
             if "imaging-category" in match.concept.roles:
@@ -34,7 +33,7 @@ def is_imaging(model: ServiceRequest, term: Terminology) -> bool:
 
 
 def draft_order(
-    model: ServiceRequest,
+    model: ServiceRequestRead,
     reference: str,
     matches: tuple[CodeMatch, ...],
     term: Terminology,
@@ -57,7 +56,7 @@ def draft_order(
 
 
 def _sites(
-    model: ServiceRequest,
+    model: ServiceRequestRead,
     watched: list[CodeMatch],
     code_text: str | None,
     term: Terminology,

@@ -1,15 +1,39 @@
-"""The one seam where raw FHIR JSON meets the fhir.resources R4B models."""
+"""The one seam where raw FHIR JSON meets fhir.resources R4B: element-level validation.
+
+Never validate what the engine will not read. Of a resource, only the elements its dataclass
+in `cds.facts.resources` names are validated, each with the fhir.resources type of that field,
+together with the model's own resource-level rules as far as they concern them: resourceType,
+required elements, one value per choice group (onset[x]...), no null in a list of complex types.
+A malformed element the engine does not read (a Condition's `category`, say) goes unnoticed:
+the resource is read, not skipped.
+
+Within one call, identical elements (the same clinicalStatus on every Condition) are validated
+once: `Memo` maps their canonical JSON to the validated value.
+"""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-from fhir.resources.R4B.condition import Condition
-from fhir.resources.R4B.observation import Observation
-from fhir.resources.R4B.servicerequest import ServiceRequest
-from pydantic import ValidationError
+import orjson
+from fhir_core.utils import is_list_type, is_primitive_type
+from pydantic import TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
 
-Model = TypeVar("Model", Condition, Observation, ServiceRequest)
+from cds.facts.resources import ConditionRead, ObservationRead, ServiceRequestRead
+
+Read = TypeVar("Read", ConditionRead, ObservationRead, ServiceRequestRead)
+Memo = dict[tuple[int, bytes], Any]
+"""(element type, canonical JSON) → validated value; one per call, never shared."""
+
+_MISSING: Any = object()
+_PASSTHROUGH = (
+    orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
 
 
 class InvalidResource(Exception):
@@ -18,21 +42,148 @@ class InvalidResource(Exception):
         self.reason = reason
 
 
-def validate(model: type[Model], raw: dict[str, Any]) -> Model:
-    """Validate one resource; raise InvalidResource with a reason free of patient data."""
+@dataclass(frozen=True, slots=True)
+class _Type:
+    slot: int
+    adapter: TypeAdapter[Any]
+    complex_list: bool
+
+    def validate(self, value: Any, memo: Memo, where: str) -> Any:
+        if self.complex_list and isinstance(value, list) and any(v is None for v in value):
+            raise InvalidResource(f"validation failed: {where}: list_type")
+        key = _canonical(value)
+        if key is not None:
+            found = memo.get((self.slot, key), _MISSING)
+            if found is not _MISSING:
+                return found
+        try:
+            result = self.adapter.validate_python(value)
+        except ValidationError as exc:
+            raise InvalidResource(_describe(exc, where)) from exc
+        except (ValueError, TypeError, RecursionError, AttributeError, KeyError) as exc:
+            raise InvalidResource(f"invalid {where}: {type(exc).__name__}") from exc
+        if key is not None:
+            memo[(self.slot, key)] = result
+        return result
+
+
+_TYPES: dict[Any, _Type] = {}
+
+
+def _type_of(field: FieldInfo) -> _Type:
+    """One adapter per distinct field type, shared by every element and resource type."""
+    annotation: Any = field.annotation
+    found = _TYPES.get(annotation)
+    if found is None:
+        complex_list = is_list_type(field) and not is_primitive_type(field)
+        found = _Type(len(_TYPES), TypeAdapter(annotation), complex_list)
+        _TYPES[annotation] = found
+    return found
+
+
+def _keys(fields: dict[str, FieldInfo], name: str) -> tuple[str, ...]:
+    """The JSON keys of a field: its alias, then its name (the models populate by name)."""
+    alias = fields[name].alias
+    return (alias, name) if alias and alias != name else (name,)
+
+
+def _get(raw: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if key in raw:
+            return raw[key]
+    return _MISSING
+
+
+@dataclass(frozen=True, slots=True)
+class _Element:
+    name: str
+    keys: tuple[str, ...]
+    type: _Type
+    required: bool
+    """1..1 and the model requires the key (fhir.resources accepts an explicit null)."""
+    extension: tuple[tuple[str, ...], _Type] | None
+    """A required primitive: its value, or else an extension on `_name`, must be there."""
+
+    def read(self, raw: dict[str, Any], memo: Memo) -> Any:
+        where = self.keys[0]
+        value = _get(raw, self.keys)
+        if value is _MISSING:
+            if self.required:
+                raise InvalidResource(f"validation failed: {where}: missing")
+            value = None
+        else:
+            value = self.type.validate(value, memo, where)
+        if value is None and self.extension is not None:
+            keys, ext_type = self.extension
+            ext = _get(raw, keys)
+            ext = None if ext is _MISSING else ext_type.validate(ext, memo, keys[0])
+            if ext is None or not ext.extension:
+                raise InvalidResource(f"validation failed: {where}: missing")
+        return value
+
+
+class Reader(Generic[Read]):
+    """Reads one resource type: the elements of its dataclass, validated as the model would."""
+
+    def __init__(self, read: type[Read]) -> None:
+        model = read.model
+        fields = model.model_fields
+        names = [f.name for f in dataclasses.fields(read)]
+        sample = model.model_construct(**{})  # for the model's rules, which are class-wide
+        aliases = model.get_alias_mapping()
+        extensions = {aliases[name]: ext for name, ext in sample.get_required_fields()}
+        self._read: type[Read] = read
+        self._resource_type = model.get_resource_type()
+        self._elements = tuple(
+            _Element(
+                name,
+                _keys(fields, name),
+                _type_of(fields[name]),
+                fields[name].is_required(),
+                (_keys(fields, ext), _type_of(fields[ext]))
+                if (ext := extensions.get(name)) is not None
+                else None,
+            )
+            for name in names
+        )
+        self._choices = tuple(
+            (prefix, tuple(key for member in members for key in _keys(fields, member)))
+            for prefix, members in sample.get_one_of_many_fields().items()
+            if not set(members).isdisjoint(names)
+        )
+
+    def read(self, raw: dict[str, Any], memo: Memo) -> Read:
+        """The read elements of `raw`, or InvalidResource with a reason free of patient data."""
+        if raw.get("resourceType") != self._resource_type:
+            raise InvalidResource("validation failed: resourceType: wrong-resource-type")
+        for prefix, keys in self._choices:
+            if sum(raw.get(key) is not None for key in keys) > 1:
+                raise InvalidResource(f"validation failed: {prefix}[x]: one_of_many")
+        return self._read(**{e.name: e.read(raw, memo) for e in self._elements})
+
+
+CONDITION = Reader(ConditionRead)
+OBSERVATION = Reader(ObservationRead)
+SERVICE_REQUEST = Reader(ServiceRequestRead)
+
+
+def _canonical(value: Any) -> bytes | None:
+    """The memo key of a parsed-JSON value; None when it has no faithful one (NaN is null)."""
     try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        raise InvalidResource(_describe(exc)) from exc
-    except (ValueError, TypeError, RecursionError, AttributeError, KeyError) as exc:
-        raise InvalidResource(f"invalid {model.__name__}: {type(exc).__name__}") from exc
+        key = orjson.dumps(value, option=_PASSTHROUGH)
+    except TypeError:
+        return None
+    return None if b"null" in key else key
 
 
-def _describe(exc: ValidationError) -> str:
+def _describe(exc: ValidationError, where: str) -> str:
     errors = exc.errors(include_url=False, include_context=False, include_input=False)
     parts = []
     for err in errors[:3]:
-        loc = ".".join(str(p) for p in err.get("loc", ()))[:80]
-        parts.append(f"{loc}: {err.get('type', 'invalid')}")
+        loc = err.get("loc", ())
+        if err.get("type") == "extra_forbidden":
+            loc = (*loc[:-1], "*")  # an unknown key is input: it may be patient data
+        path = ".".join(str(p) for p in (where, *loc))[:80]
+        parts.append(f"{path}: {err.get('type', 'invalid')}")
     more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
     return "validation failed: " + "; ".join(parts) + more
