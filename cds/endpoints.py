@@ -20,7 +20,7 @@ from cds.record import IssuedCard, PatientRecord
 from cds.runtime import Runtime
 from cds.security import check_fhir_server
 from cds.services import Service
-from cds.store import CallAudit, Coding, FeedbackEntry, Store, patient_hash
+from cds.store import CallAudit, Coding, FeedbackEntry, ShownCards, Store, patient_hash
 from cds.types import Hook
 from hooks import SERVICES
 
@@ -119,30 +119,22 @@ async def _issue(
     service_id: str,
     hook_instance: str,
 ) -> list[IssuedCard]:
-    """Leaves out what must not nag, and records what is shown, in one trip to the store.
+    """Leaves out what must not nag, and queues what is shown to be recorded.
 
-    Recording comes before the response, not after it: feedback may follow the moment the EHR
-    has the uuids, and must find its card (to count as known, to suppress, to report).
+    The store is read only for a patient with feedback, and written off the call's path: feedback
+    writes this process's queued cards before it is stored, so it finds its card.
     """
     if not cards:
         return cards
-    period = runtime.settings.suppression_period
-
-    def issue(store: Store) -> tuple[list[IssuedCard], set[str]]:
-        return store.issue(
-            service_id=service_id,
-            hook_instance=hook_instance,
-            patient_hash=phash,
-            cards=cards,
-            now=now,
-            period=period,
-            choose=lambda hidden, physio: suppression.apply(cards, hidden, physio),
+    found = await runtime.suppression(phash, cards, now)
+    shown = suppression.apply(cards, found.hidden, found.physiotherapy_accepted)
+    runtime.record(
+        ShownCards.of(
+            shown, service_id=service_id, hook_instance=hook_instance, patient_hash=phash, at=now
         )
-
-    unsuppressed: tuple[list[IssuedCard], set[str]] = (cards, set())
-    shown, hidden = await runtime.store.try_run("issue_cards", issue, unsuppressed)
+    )
     for card in cards:
-        if card.card["uuid"] in hidden:
+        if card.card["uuid"] in found.hidden:
             metrics.SUPPRESSED.labels(card.topic).inc()
     return shown
 
@@ -231,10 +223,7 @@ async def feedback(request: Request) -> Response:
         )
         for item in parsed.feedback
     ]
-    at = runtime.clock()
-    receipt = await runtime.store.run(
-        "feedback", lambda store: store.save_feedback(service.id, entries, at)
-    )
+    receipt = await runtime.save_feedback(service.id, entries)
     for entry in entries:
         metrics.FEEDBACK.labels(entry.outcome).inc()
     return JsonResponse(

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     max_resources_per_prefetch: int = Field(10_000, ge=1)
     max_concurrent_fetches: int = Field(4, ge=1)
     suppression_days: int = Field(30, ge=0)
+    feedback_sync_seconds: float = Field(1.0, gt=0)
+    """How often each process polls for the patients other processes stored feedback on."""
     patient_hash_key: str = ""
     """Key of the patient-id hash in logs and the store; replicas sharing a database share it."""
     now: datetime | None = None

@@ -1,5 +1,6 @@
 """Keeping cards from nagging: what the store says was overridden or already accepted."""
 
+from collections.abc import Set
 from dataclasses import replace
 
 from cds.record import IssuedCard
@@ -28,7 +29,7 @@ def without_physiotherapy(card: IssuedCard) -> IssuedCard:
 
 
 def apply(
-    cards: list[IssuedCard], hidden: set[str], physiotherapy_accepted: bool
+    cards: list[IssuedCard], hidden: Set[str], physiotherapy_accepted: bool
 ) -> list[IssuedCard]:
     shown = [c for c in cards if c.card["uuid"] not in hidden]
     return [without_physiotherapy(c) for c in shown] if physiotherapy_accepted else shown

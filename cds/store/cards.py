@@ -3,13 +3,14 @@
 import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Connection
 
 from cds.record import IssuedCard
-from cds.store.schema import insert_new, issued_card, issued_suggestion
+from cds.store.schema import insert_new, issued_card, issued_suggestion, utc
 
 SNOMED = "http://snomed.info/sct"
 
@@ -23,52 +24,111 @@ def joined(values: Iterable[str]) -> str:
     return ",".join(sorted(values))
 
 
-def record_cards(
-    conn: Connection,
-    *,
-    service_id: str,
-    hook_instance: str,
-    patient_hash: str,
-    cards: Sequence[IssuedCard],
-    at: datetime,
-) -> None:
+@dataclass(frozen=True, slots=True)
+class RecordedSuggestion:
+    uuid: str
+    label: str
+    code_system: str | None
+    code: str | None
+    """The code of the first action's resource (SNOMED CT preferred)."""
+
+    @classmethod
+    def of(cls, suggestion: dict[str, Any]) -> Self:
+        actions = suggestion.get("actions") or [{}]
+        codings = (actions[0].get("resource") or {}).get("code", {}).get("coding", [])
+        first = codings[0] if codings else {}
+        coding = next((c for c in codings if c.get("system") == SNOMED), first)
+        uuid, label = suggestion["uuid"], suggestion["label"]
+        return cls(uuid, label, coding.get("system"), coding.get("code"))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedCard:
+    """What the store keeps of an issued card: a few strings, not the card."""
+
+    uuid: str
+    topic: str
+    joints: str
+    side: str
+    fingerprint: str
+    indicator: str
+    suggestions: tuple[RecordedSuggestion, ...]
+
+    @classmethod
+    def of(cls, issued: IssuedCard) -> Self:
+        card = issued.card
+        return cls(
+            uuid=card["uuid"],
+            topic=issued.topic,
+            joints=joined(issued.joints),
+            side=issued.side,
+            fingerprint=issued.fingerprint,
+            indicator=card["indicator"],
+            suggestions=tuple(RecordedSuggestion.of(s) for s in card.get("suggestions", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ShownCards:
+    """The cards one call showed, waiting to be recorded."""
+
+    service_id: str
+    hook_instance: str
+    patient_hash: str
+    cards: tuple[RecordedCard, ...]
+    at: datetime
+
+    @classmethod
+    def of(
+        cls,
+        cards: Iterable[IssuedCard],
+        *,
+        service_id: str,
+        hook_instance: str,
+        patient_hash: str,
+        at: datetime,
+    ) -> Self:
+        recorded = tuple(RecordedCard.of(card) for card in cards)
+        return cls(service_id, hook_instance, patient_hash, recorded, at)
+
+
+def card_patients(shown: Iterable[ShownCards]) -> dict[str, str]:
+    """Each card's patient, by card uuid."""
+    return {card.uuid: call.patient_hash for call in shown for card in call.cards}
+
+
+def record_cards(conn: Connection, shown: Sequence[ShownCards]) -> None:
+    """Issued cards and their suggestions; recording a card again changes nothing."""
+    cards = [
+        {
+            "card_uuid": card.uuid,
+            "service_id": call.service_id,
+            "hook_instance": call.hook_instance,
+            "patient_hash": call.patient_hash,
+            "topic": card.topic,
+            "joints": card.joints,
+            "side": card.side,
+            "fingerprint": card.fingerprint,
+            "indicator": card.indicator,
+            "issued_at": utc(call.at),
+        }
+        for call in shown
+        for card in call.cards
+    ]
     if not cards:
         return
-    conn.execute(
-        insert_new(conn, issued_card),
-        [
-            {
-                "card_uuid": issued.card["uuid"],
-                "service_id": service_id,
-                "hook_instance": hook_instance,
-                "patient_hash": patient_hash,
-                "topic": issued.topic,
-                "joints": joined(issued.joints),
-                "side": issued.side,
-                "fingerprint": issued.fingerprint,
-                "indicator": issued.card["indicator"],
-                "issued_at": at,
-            }
-            for issued in cards
-        ],
-    )
+    conn.execute(insert_new(conn, issued_card), cards)
     suggestions = [
-        {"card_uuid": issued.card["uuid"], **_suggestion(suggestion)}
-        for issued in cards
-        for suggestion in issued.card.get("suggestions", ())
+        {
+            "card_uuid": card.uuid,
+            "suggestion_uuid": suggestion.uuid,
+            "label": suggestion.label,
+            "code_system": suggestion.code_system,
+            "code": suggestion.code,
+        }
+        for call in shown
+        for card in call.cards
+        for suggestion in card.suggestions
     ]
     if suggestions:
         conn.execute(insert_new(conn, issued_suggestion), suggestions)
-
-
-def _suggestion(suggestion: dict[str, Any]) -> dict[str, str | None]:
-    """uuid, label and the code of the first action's resource (SNOMED CT preferred)."""
-    actions = suggestion.get("actions") or [{}]
-    codings = (actions[0].get("resource") or {}).get("code", {}).get("coding", [])
-    coding = next((c for c in codings if c.get("system") == SNOMED), codings[0] if codings else {})
-    return {
-        "suggestion_uuid": suggestion["uuid"],
-        "label": suggestion["label"],
-        "code_system": coding.get("system"),
-        "code": coding.get("code"),
-    }

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from cds.store.schema import feedback, insert_new, issued_card, utc
+from cds.store.links import hold_link_lock, issued_patients
+from cds.store.schema import feedback, insert_new, utc
 from cds.types import Outcome
 
 
@@ -38,6 +39,8 @@ class FeedbackReceipt:
     """Entries already stored by an earlier request (or twice in this one)."""
     unknown_cards: int
     """Entries of the batch, stored or not, about a card this service has no record of."""
+    patients: frozenset[str] = frozenset()
+    """The patients of the batch's known cards: their next calls read the store."""
 
 
 def save_feedback(
@@ -45,21 +48,15 @@ def save_feedback(
 ) -> FeedbackReceipt:
     if not entries:
         return FeedbackReceipt(stored=0, duplicates=0, unknown_cards=0)
-    uuids = {entry.card_uuid for entry in entries}
-    known: dict[str, str] = {
-        uuid: patient
-        for uuid, patient in conn.execute(
-            select(issued_card.c.card_uuid, issued_card.c.patient_hash).where(
-                issued_card.c.card_uuid.in_(uuids)
-            )
-        )
-    }
+    hold_link_lock(conn, exclusive=True)
+    known = issued_patients(conn, {entry.card_uuid for entry in entries})
     rows = [_row(service_id, entry, at, known.get(entry.card_uuid)) for entry in entries]
     stored = conn.execute(insert_new(conn, feedback).returning(feedback.c.id), rows).all()
     return FeedbackReceipt(
         stored=len(stored),
         duplicates=len(entries) - len(stored),
         unknown_cards=sum(entry.card_uuid not in known for entry in entries),
+        patients=frozenset(known.values()),
     )
 
 
@@ -81,6 +78,7 @@ def _row(
         "user_comment": entry.user_comment,
         "outcome_timestamp": entry.outcome_timestamp,
         "received_at": at,
+        "linked_at": None if patient_hash is None else at,
     }
 
 

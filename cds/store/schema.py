@@ -113,6 +113,8 @@ feedback = Table(
     Column("user_comment", Text, nullable=True),
     Column("outcome_timestamp", UtcDateTime, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
+    # When patient_hash was set: at once, or when a card recorded after its feedback came.
+    Column("linked_at", UtcDateTime, nullable=True, index=True),
     CheckConstraint("outcome IN ('accepted', 'overridden')", name="outcome_known"),
     *(_bounded(name) for name in FEEDBACK_LIMITS),
 )

@@ -6,7 +6,7 @@ loop. A `Store` is thread-safe: each call takes its own pooled connection and tr
 Every database, driver or migration failure surfaces as `cds.exceptions.StoreUnavailable`.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
@@ -15,13 +15,14 @@ from sqlalchemy import Engine, text
 
 from cds.record import IssuedCard
 from cds.store.audit import CallAudit, record_calls
-from cds.store.cards import record_cards
+from cds.store.cards import ShownCards, card_patients, record_cards
 from cds.store.engine import connect, transaction
 from cds.store.feedback import FeedbackEntry, FeedbackReceipt, save_feedback
+from cds.store.links import hold_link_lock, issued_patients, link_feedback, patients_with_feedback
 from cds.store.migrate import upgrade
 from cds.store.report import Report, build_report
 from cds.store.schema import utc
-from cds.store.suppression import accepted_physio, suppressed
+from cds.store.suppression import Suppression, accepted_physio, suppressed
 
 
 class Store:
@@ -57,58 +58,42 @@ class Store:
         with transaction(self._engine) as conn:
             conn.execute(text("SELECT 1"))
 
-    def issue(
+    def suppression(
         self,
         *,
-        service_id: str,
-        hook_instance: str,
         patient_hash: str,
         cards: Sequence[IssuedCard],
         now: datetime,
         period: timedelta,
-        choose: Callable[[set[str], bool], list[IssuedCard]],
-    ) -> tuple[list[IssuedCard], set[str]]:
-        """What `suppressed` and `accepted_physio` say, `choose` turned into the cards to show,
-        and those recorded: one transaction, the store's whole part in a service call.
+    ) -> Suppression:
+        """What this patient's feedback hides of `cards` (overridden within `period` before
+        `now`, on unchanged evidence; never a red flag), and whether a physiotherapy referral
+        was accepted: one read-only transaction."""
+        patient, now = patient_hash, utc(now)
+        with transaction(self._engine) as conn:
+            hidden = suppressed(conn, patient_hash=patient, cards=cards, now=now, period=period)
+            return Suppression(frozenset(hidden), accepted_physio(conn, patient_hash=patient))
 
-        Returns the cards shown and the uuids hidden.
-        """
-        now = utc(now)
-        with transaction(self._engine, write=True) as conn:
-            hidden = suppressed(
-                conn, patient_hash=patient_hash, cards=cards, now=now, period=period
-            )
-            shown = choose(hidden, accepted_physio(conn, patient_hash=patient_hash))
-            if shown:
-                record_cards(
-                    conn,
-                    service_id=service_id,
-                    hook_instance=hook_instance,
-                    patient_hash=patient_hash,
-                    cards=shown,
-                    at=now,
-                )
-            return shown, hidden
-
-    def record_cards(
+    def record(
         self,
-        *,
-        service_id: str,
-        hook_instance: str,
-        patient_hash: str,
-        cards: Sequence[IssuedCard],
         at: datetime,
-    ) -> None:
-        """Remember issued cards and their suggestions; recording a card again changes nothing."""
+        *,
+        cards: Sequence[ShownCards] = (),
+        audits: Sequence[CallAudit] = (),
+    ) -> set[str]:
+        """Issued cards (recording one again changes nothing) and audit rows, in one
+        transaction that also links the feedback stored before its card. Returns the patients
+        whose feedback was linked."""
+        at = utc(at)
+        linked: set[str] = set()
         with transaction(self._engine, write=True) as conn:
-            record_cards(
-                conn,
-                service_id=service_id,
-                hook_instance=hook_instance,
-                patient_hash=patient_hash,
-                cards=cards,
-                at=utc(at),
-            )
+            if cards:
+                hold_link_lock(conn, exclusive=False)
+                record_cards(conn, cards)
+                linked = link_feedback(conn, card_patients(cards), at)
+            if audits:
+                record_calls(conn, audits)
+        return linked
 
     def save_feedback(
         self, service_id: str, entries: Sequence[FeedbackEntry], at: datetime
@@ -117,30 +102,18 @@ class Store:
         with transaction(self._engine, write=True) as conn:
             return save_feedback(conn, service_id, entries, utc(at))
 
-    def record_calls(self, audits: Sequence[CallAudit]) -> None:
-        """One row per service call, written in one transaction."""
+    def link(self, card_uuids: Collection[str], at: datetime) -> dict[str, str]:
+        """Links the feedback on these cards that came before them; returns the patient of each
+        of them that is on record, by card uuid."""
         with transaction(self._engine, write=True) as conn:
-            record_calls(conn, audits)
+            patients = issued_patients(conn, card_uuids)
+            link_feedback(conn, patients, utc(at))
+            return patients
 
-    def suppressed(
-        self,
-        *,
-        patient_hash: str,
-        cards: Sequence[IssuedCard],
-        now: datetime,
-        period: timedelta,
-    ) -> set[str]:
-        """uuids of `cards` to hide: overridden for this patient within `period` before `now`,
-        on unchanged evidence. Red-flag cards are never hidden."""
+    def patients_with_feedback(self, *, linked_since: datetime | None) -> set[str]:
+        """Patients whose feedback was linked to a card since then; all of them for None."""
         with transaction(self._engine) as conn:
-            return suppressed(
-                conn, patient_hash=patient_hash, cards=cards, now=utc(now), period=period
-            )
-
-    def accepted_physio(self, *, patient_hash: str) -> bool:
-        """Whether a physiotherapy referral suggested for this patient was ever accepted."""
-        with transaction(self._engine) as conn:
-            return accepted_physio(conn, patient_hash=patient_hash)
+            return patients_with_feedback(conn, None if linked_since is None else utc(linked_since))
 
     def report(self, *, since: datetime | None) -> Report:
         with transaction(self._engine) as conn:

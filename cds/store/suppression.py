@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
@@ -12,6 +13,18 @@ from cds.store.schema import feedback, issued_card, issued_suggestion
 from cds.types import PHYSIOTHERAPY_REFERRAL
 
 NEVER_SUPPRESSED = frozenset({"red-flag"})
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """What a patient's feedback says about a call's cards."""
+
+    hidden: frozenset[str]
+    """uuids of the cards not to show."""
+    physiotherapy_accepted: bool
+
+
+NOTHING_SUPPRESSED = Suppression(frozenset(), physiotherapy_accepted=False)
 
 
 # Both reads start from the patient's few feedback rows, not from every card ever issued to them.

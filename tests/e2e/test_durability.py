@@ -19,7 +19,9 @@ from tests.tables import rows
 
 CLIENTS = 8
 ENTRIES = 1_000
-PER_REQUEST = 2
+PER_REQUEST = 10
+"""Feedback on cards never issued is answered after a wait for other replicas to record them
+(`LINK_AGAIN_SECONDS`): few, larger requests keep the test short."""
 RESTART_AFTER = 300
 """The restart begins once this many entries have been acknowledged."""
 RETRY_FOR_S = 60.0

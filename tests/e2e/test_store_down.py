@@ -49,7 +49,7 @@ def test_calls_still_answer_with_their_cards(
 
     skipped = [r for r in caplog.records if r.getMessage() == "store.unavailable"]
     operations = [getattr(r, "operation", None) for r in skipped]
-    assert operations.count("issue_cards") == 2, operations
+    assert operations.count("suppression") == 2, operations
 
 
 def test_feedback_is_refused_not_lost(client: httpx.Client) -> None:

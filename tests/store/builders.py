@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 from cds.record import IssuedCard
-from cds.store import Coding, FeedbackEntry, Store, patient_hash
+from cds.store import Coding, FeedbackEntry, ShownCards, Store, patient_hash
 from cds.types import JSON, TOPIC_SYSTEM, Topic
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
@@ -54,14 +54,21 @@ def issued(
     return IssuedCard(card=card, topic=topic, joints=joints, side=side, fingerprint=fingerprint)
 
 
-def record(store: Store, *cards: IssuedCard, patient: str = PATIENT, at: datetime = NOW) -> None:
-    store.record_cards(
+def shown(*cards: IssuedCard, patient: str = PATIENT, at: datetime = NOW) -> ShownCards:
+    return ShownCards.of(
+        cards,
         service_id="spinal-origin-patient-view",
         hook_instance=str(uuid4()),
         patient_hash=patient,
-        cards=cards,
         at=at,
     )
+
+
+def record(
+    store: Store, *cards: IssuedCard, patient: str = PATIENT, at: datetime = NOW
+) -> set[str]:
+    """The cards as one call's, written as a flush would: the patients whose feedback it linked."""
+    return store.record(at, cards=[shown(*cards, patient=patient, at=at)])
 
 
 def accepted(card: IssuedCard, *suggestions: str, at: datetime = NOW) -> FeedbackEntry:

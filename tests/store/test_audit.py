@@ -19,12 +19,12 @@ CALL = CallAudit(
 
 
 def test_every_call_is_recorded(store: Store, url: str) -> None:
-    store.record_calls([CALL, replace(CALL, topics=(), card_count=0, status=503)])
-    store.record_calls([CALL])
+    store.record(NOW, audits=[CALL, replace(CALL, topics=(), card_count=0, status=503)])
+    store.record(NOW, audits=[CALL])
 
     assert rows(url, "call_audit") == 3
 
 
 def test_a_call_needs_an_aware_time(store: Store) -> None:
     with pytest.raises(ValueError, match="naive"):
-        store.record_calls([replace(CALL, at=NOW.replace(tzinfo=None))])
+        store.record(NOW, audits=[replace(CALL, at=NOW.replace(tzinfo=None))])

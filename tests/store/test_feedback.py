@@ -20,7 +20,9 @@ def test_feedback_on_an_issued_card_is_stored(store: Store, url: str) -> None:
 
     receipt = store.save_feedback(SERVICE, [overridden(card)], NOW)
 
-    assert receipt == FeedbackReceipt(stored=1, duplicates=0, unknown_cards=0)
+    assert receipt == FeedbackReceipt(
+        1, duplicates=0, unknown_cards=0, patients=frozenset({PATIENT})
+    )
     assert rows(url, "feedback") == 1
 
 
@@ -33,8 +35,10 @@ def test_the_same_entry_posted_twice_is_stored_once(store: Store, url: str) -> N
     first = store.save_feedback(SERVICE, [entry, entry], NOW)
     second = store.save_feedback(SERVICE, [same_instant], NOW + timedelta(seconds=1))
 
-    assert first == FeedbackReceipt(stored=1, duplicates=1, unknown_cards=0)
-    assert second == FeedbackReceipt(stored=0, duplicates=1, unknown_cards=0)
+    assert first == FeedbackReceipt(1, duplicates=1, unknown_cards=0, patients=frozenset({PATIENT}))
+    assert second == FeedbackReceipt(
+        0, duplicates=1, unknown_cards=0, patients=frozenset({PATIENT})
+    )
     assert rows(url, "feedback") == 1
 
 
@@ -53,7 +57,9 @@ def test_feedback_for_an_unknown_card_is_stored_and_counted(store: Store, url: s
 
     receipt = store.save_feedback(SERVICE, [accepted(card), overridden("never-issued")], NOW)
 
-    assert receipt == FeedbackReceipt(stored=2, duplicates=0, unknown_cards=1)
+    assert receipt == FeedbackReceipt(
+        2, duplicates=0, unknown_cards=1, patients=frozenset({PATIENT})
+    )
     assert store.report(since=None).unknown_card_feedback == 1
 
 
@@ -91,9 +97,10 @@ def test_two_stores_on_one_database_see_each_others_feedback(store: Store, url: 
         record(other, card)
         other.save_feedback(SERVICE, [overridden(card)], NOW)
 
-        assert store.suppressed(
+        found = store.suppression(
             patient_hash=PATIENT, cards=[card], now=NOW, period=timedelta(days=1)
-        ) == {card.card["uuid"]}
+        )
+        assert found.hidden == {card.card["uuid"]}
         assert store.save_feedback(SERVICE, [overridden(card)], NOW).duplicates == 1
 
 

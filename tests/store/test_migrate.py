@@ -5,15 +5,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import insert
 
 from cds.store import Store
-from cds.store.engine import connect
-from cds.store.schema import metadata
+from cds.store.engine import connect, transaction
+from cds.store.migrate import alembic_config
+from cds.store.schema import feedback, metadata
 from tests.tables import count as rows
+from tests.tables import rows as all_rows
 
-from .builders import issued, record
+from .builders import NOW, issued, record
 
 ROOT = Path(__file__).parents[2]
 
@@ -78,3 +82,43 @@ def test_the_sqlite_directory_is_created(tmp_path: Path, monkeypatch: pytest.Mon
         store.ping()
 
     assert (tmp_path / "var" / "cds.sqlite3").is_file()
+
+
+def test_feedback_linked_before_0002_counts_as_linked_when_received(url: str) -> None:
+    engine = connect(url)
+    try:
+        with transaction(engine, write=True) as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001")
+            conn.execute(
+                insert(feedback),
+                [
+                    {
+                        **OLD_FEEDBACK,
+                        "entry_key": "linked",
+                        "patient_hash": "p",
+                        "known_card": True,
+                    },
+                    {**OLD_FEEDBACK, "entry_key": "unlinked"},
+                ],
+            )
+    finally:
+        engine.dispose()
+
+    with Store.open(url) as store:
+        assert store.patients_with_feedback(linked_since=NOW) == {"p"}
+    linked = {row["entry_key"]: row["linked_at"] for row in all_rows(url, "feedback")}
+    assert linked == {"linked": NOW, "unlinked": None}
+
+
+OLD_FEEDBACK = {
+    "card_uuid": "card-1",
+    "service_id": "spinal-origin-patient-view",
+    "known_card": False,
+    "patient_hash": None,
+    "outcome": "overridden",
+    "accepted_suggestions": "[]",
+    "outcome_timestamp": NOW,
+    "received_at": NOW,
+}

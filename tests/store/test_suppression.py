@@ -2,7 +2,6 @@ from datetime import datetime, timedelta
 
 from cds.record import IssuedCard
 from cds.store import Store
-from tests.tables import count as rows
 
 from .builders import (
     NOW,
@@ -23,7 +22,13 @@ WEEK = timedelta(days=7)
 def hidden(
     store: Store, *cards: IssuedCard, now: datetime = NOW, patient: str = PATIENT
 ) -> set[str]:
-    return store.suppressed(patient_hash=patient, cards=cards, now=now, period=WEEK)
+    found = store.suppression(patient_hash=patient, cards=cards, now=now, period=WEEK)
+    return set(found.hidden)
+
+
+def accepted_physio(store: Store, patient: str = PATIENT) -> bool:
+    found = store.suppression(patient_hash=patient, cards=[], now=NOW, period=WEEK)
+    return found.physiotherapy_accepted
 
 
 def test_an_overridden_card_is_hidden_within_the_period(store: Store) -> None:
@@ -86,12 +91,12 @@ def test_an_accepted_physiotherapy_referral_is_remembered(store: Store) -> None:
     card = issued(suggests=(PHYSIO, SPINAL_ASSESSMENT))
     record(store, card)
     physio = card.card["suggestions"][0]["uuid"]
-    assert not store.accepted_physio(patient_hash=PATIENT)
+    assert not accepted_physio(store)
 
     store.save_feedback(SERVICE, [accepted(card, physio)], NOW)
 
-    assert store.accepted_physio(patient_hash=PATIENT)
-    assert not store.accepted_physio(patient_hash=OTHER_PATIENT)
+    assert accepted_physio(store)
+    assert not accepted_physio(store, OTHER_PATIENT)
 
 
 def test_accepting_another_suggestion_is_not_accepting_physiotherapy(store: Store) -> None:
@@ -101,7 +106,7 @@ def test_accepting_another_suggestion_is_not_accepting_physiotherapy(store: Stor
 
     store.save_feedback(SERVICE, [accepted(card, assessment), overridden(card)], NOW)
 
-    assert not store.accepted_physio(patient_hash=PATIENT)
+    assert not accepted_physio(store)
 
 
 def test_recording_the_same_cards_twice_changes_nothing(store: Store) -> None:
@@ -110,33 +115,5 @@ def test_recording_the_same_cards_twice_changes_nothing(store: Store) -> None:
     record(store, card)
     store.save_feedback(SERVICE, [accepted(card, card.card["suggestions"][0]["uuid"])], NOW)
 
-    assert store.accepted_physio(patient_hash=PATIENT)
+    assert accepted_physio(store)
     assert store.report(since=None).topics[0].issued == 1
-
-
-def test_issue_hides_what_was_overridden_and_records_only_what_it_shows(
-    store: Store, url: str
-) -> None:
-    first = issued()
-    record(store, first)
-    store.save_feedback(SERVICE, [overridden(first)], NOW)
-    again, other = issued(), issued(joints=("hip",))
-    seen: list[tuple[set[str], bool]] = []
-
-    def choose(hide: set[str], physio: bool) -> list[IssuedCard]:
-        seen.append((hide, physio))
-        return [card for card in (again, other) if card.card["uuid"] not in hide]
-
-    shown, hide = store.issue(
-        service_id=SERVICE,
-        hook_instance="h-2",
-        patient_hash=PATIENT,
-        cards=[again, other],
-        now=NOW + timedelta(days=1),
-        period=WEEK,
-        choose=choose,
-    )
-
-    assert hide == {again.card["uuid"]} and seen == [(hide, False)]
-    assert shown == [other]
-    assert rows(url, "issued_card") == 2, "the first card and the one shown, not the hidden one"
