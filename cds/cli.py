@@ -22,6 +22,7 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,
         proxy_headers=True,
         server_header=False,
+        access_log=False,
     )
     return 0
 
