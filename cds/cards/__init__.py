@@ -6,8 +6,9 @@ import hashlib
 from collections.abc import Callable, Iterable
 from datetime import date
 
+from cds.cards.catalog import catalog
 from cds.cards.describe import EvidenceLine, fact_line, measurement_line, sites_phrase
-from cds.cards.suggestions import Offer, suggestion
+from cds.cards.suggestions import Offer, reason_references, suggestion
 from cds.cards.text import CardText, card_text
 from cds.engine import Finding, Findings, OrderFinding, RedFlag
 from cds.facts import Fact
@@ -16,7 +17,6 @@ from cds.record import IssuedCard
 from cds.terminology import Terminology
 from cds.types import JSON, TOPIC_SYSTEM, Hook, Indicator, Topic
 
-OVERRIDE_SYSTEM = "https://spinal-origin-cds.example.org/CodeSystem/override-reason"
 MAX_EVIDENCE_LINES = 12
 UPPER_REGIONS = frozenset({"cervical", "thoracic"})
 
@@ -37,6 +37,7 @@ class _Builder:
         self.new_uuid = new_uuid
         self.today = today
         self.text = text
+        self.catalog = catalog(text, term)
         self.red = bool(findings.red_flags)
         self.emergency = any(r.tier == "emergency" for r in findings.red_flags)
 
@@ -68,14 +69,15 @@ class _Builder:
                 },
             },
         }
+        conditions = reason_references(reasons)
         suggestions = [
             suggestion(
                 o,
                 patient_id=self.f.patient_id,
-                reasons=reasons,
+                conditions=conditions,
                 emergency=self.emergency,
                 text=self.text,
-                term=self.term,
+                catalog=self.catalog,
                 new_uuid=self.new_uuid,
             )
             for o in self._allowed(offers)
@@ -83,10 +85,8 @@ class _Builder:
         if suggestions:
             card["suggestions"] = suggestions
             card["selectionBehavior"] = "any"
-        card["overrideReasons"] = self._override_reasons(topic)
-        card["links"] = [
-            {**self.text.section("links")[key], "type": "absolute"} for key in dict.fromkeys(links)
-        ]
+        card["overrideReasons"] = [dict(r) for r in self.catalog.override_reasons[topic]]
+        card["links"] = [dict(self.catalog.links[key]) for key in dict.fromkeys(links)]
         fingerprint = hashlib.sha256(
             "\n".join([topic, *sorted(set(evidence))]).encode()
         ).hexdigest()[:32]
@@ -101,15 +101,6 @@ class _Builder:
                 continue
             out.append(offer)
         return out
-
-    def _override_reasons(self, topic: Topic) -> list[JSON]:
-        wanted = self.text.section("overrideReasons")[topic]
-        concepts = {c.code: c for c in self.term.code_systems.get(OVERRIDE_SYSTEM, ())}
-        return [
-            {"system": OVERRIDE_SYSTEM, "code": code, "display": concepts[code].display}
-            for code in wanted
-            if code in concepts
-        ]
 
     def existing(self) -> list[str]:
         words = self.text.section("suggestions")
@@ -199,6 +190,7 @@ class _Builder:
                 )
         else:
             summary = text.summary(finding.pattern, sites=sites, region=region)
+        facts = finding.evidence
         joints = {site.joint for site in finding.sites}
         pain = [
             measurement_line(text, m)
@@ -208,12 +200,12 @@ class _Builder:
         common = {
             "red_flag": self.red,
             "mechanism": mechanism,
-            "evidence": self.evidence_lines(finding.evidence) + pain,
+            "evidence": self.evidence_lines(facts) + pain,
             "notes": self.notes(finding),
             "existing": self.existing(),
         }
-        reasons = tuple(f.reference for f in finding.evidence if not f.negated)
-        evidence = [f"{f.reference}|{f.code}" for f in finding.evidence]
+        reasons = tuple(f.reference for f in facts if not f.negated)
+        evidence = [f"{f.reference}|{f.code}" for f in facts]
         links = ["ng59"]
         if finding.region in UPPER_REGIONS:
             links = ["cks-cervical", "ng59"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from cds.cards.text import CardText
 from cds.engine import JointSite
@@ -12,8 +12,7 @@ from cds.facts import Fact, Measurement
 UNITS = {"Cel": "°C", "{score}": "/10", "mm/h": "mm/h", "mg/L": "mg/L"}
 
 
-@dataclass(frozen=True, slots=True)
-class EvidenceLine:
+class EvidenceLine(NamedTuple):
     label: str
     reference: str
     detail: str = ""
@@ -44,8 +43,10 @@ def _join(words: list[str]) -> str:
 
 def fact_line(text: CardText, fact: Fact, today: date | None = None) -> EvidenceLine:
     details = []
-    if fact.side != "unknown" and text.word("sides", fact.side) not in fact.label.lower():
-        details.append(text.word("sides", fact.side))
+    if fact.side != "unknown":
+        side = text.word("sides", fact.side)
+        if side not in fact.label.lower():
+            details.append(side)
     if fact.start:
         observed = fact.reference.startswith("Observation/")
         prefix = "on " if observed else "since " if fact.current else "from "

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cds.cards.catalog import Catalog
 from cds.cards.text import CardText
-from cds.terminology import Terminology
-from cds.terminology.model import SNOMED
 from cds.types import JSON
 
 MAX_REASONS = 10
-SUGGESTION_SYSTEM = "https://spinal-origin-cds.example.org/CodeSystem/suggestion"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,10 +22,10 @@ def suggestion(
     offer: Offer,
     *,
     patient_id: str,
-    reasons: tuple[str, ...],
+    conditions: tuple[str, ...],
     emergency: bool,
     text: CardText,
-    term: Terminology,
+    catalog: Catalog,
     new_uuid: Callable[[], str],
 ) -> JSON:
     words = text.section("suggestions")[offer.kind]
@@ -37,12 +35,12 @@ def suggestion(
         "status": "draft",
         "intent": "proposal",
         "priority": priority or words["priority"],
-        "code": {"coding": _codings(offer.kind, term), "text": words["text"]},
+        "code": {
+            "coding": [dict(c) for c in catalog.codings[offer.kind]],
+            "text": words["text"],
+        },
         "subject": {"reference": f"Patient/{patient_id}"},
     }
-    conditions = list(
-        dict.fromkeys(r for r in reasons if r.startswith("Condition/") and "#" not in r)
-    )[:MAX_REASONS]
     if conditions:
         resource["reasonReference"] = [{"reference": r} for r in conditions]
     resource["note"] = [{"text": words["note"]}]
@@ -54,25 +52,7 @@ def suggestion(
     }
 
 
-def _codings(kind: str, term: Terminology) -> list[JSON]:
-    concept = next(
-        (c for c in term.with_role("suggested") if c.attrs.get("kind") == kind),
-        None,
-    )
-    codings: list[JSON] = []
-    if concept is not None:
-        entries = term.codings_of(concept.id)
-        standard = next((e for e in entries if e.system == SNOMED), None)
-        if standard is not None:
-            codings.append(
-                {"system": standard.system, "code": standard.code, "display": standard.display}
-            )
-    codings.append({"system": SUGGESTION_SYSTEM, "code": kind, "display": _display(kind, term)})
-    return codings
-
-
-def _display(kind: str, term: Terminology) -> str:
-    for concept in term.code_systems.get(SUGGESTION_SYSTEM, ()):
-        if concept.code == kind:
-            return concept.display
-    return kind
+def reason_references(reasons: tuple[str, ...]) -> tuple[str, ...]:
+    """The Conditions (not their contained resources) a suggestion gives as its reasons."""
+    conditions = (r for r in reasons if r.startswith("Condition/") and "#" not in r)
+    return tuple(dict.fromkeys(conditions))[:MAX_REASONS]

@@ -1,0 +1,80 @@
+"""Card parts that depend only on the wording and the terminology: built once per pair."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cds.cards.text import CardText
+from cds.terminology import Terminology
+from cds.terminology.model import SNOMED
+from cds.types import JSON
+
+OVERRIDE_SYSTEM = "https://spinal-origin-cds.example.org/CodeSystem/override-reason"
+SUGGESTION_SYSTEM = "https://spinal-origin-cds.example.org/CodeSystem/suggestion"
+_MAX_KEPT = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Flat JSON objects, never handed out: cards get copies (`dict(obj)`)."""
+
+    codings: Mapping[str, tuple[JSON, ...]]
+    """Suggestion kind → its ServiceRequest codings."""
+    override_reasons: Mapping[str, tuple[JSON, ...]]
+    """Card topic → its override reasons."""
+    links: Mapping[str, JSON]
+
+
+_built: dict[tuple[int, int], tuple[CardText, Terminology, Catalog]] = {}
+
+
+def catalog(text: CardText, term: Terminology) -> Catalog:
+    """The pair's catalog; kept with the pair itself, so an id is never reused while kept."""
+    key = (id(text), id(term))
+    kept = _built.get(key)
+    if kept is None:
+        if len(_built) >= _MAX_KEPT:
+            _built.clear()
+        kept = _built[key] = (text, term, _build(text, term))
+    return kept[2]
+
+
+def _build(text: CardText, term: Terminology) -> Catalog:
+    reasons = {c.code: c.display for c in term.code_systems.get(OVERRIDE_SYSTEM, ())}
+    return Catalog(
+        codings={kind: _codings(kind, term) for kind in text.section("suggestions")},
+        override_reasons={
+            topic: tuple(
+                {"system": OVERRIDE_SYSTEM, "code": code, "display": reasons[code]}
+                for code in wanted
+                if code in reasons
+            )
+            for topic, wanted in text.section("overrideReasons").items()
+        },
+        links={key: {**link, "type": "absolute"} for key, link in text.section("links").items()},
+    )
+
+
+def _codings(kind: str, term: Terminology) -> tuple[JSON, ...]:
+    concept = next(
+        (c for c in term.with_role("suggested") if c.attrs.get("kind") == kind),
+        None,
+    )
+    codings: list[JSON] = []
+    if concept is not None:
+        entries = term.codings_of(concept.id)
+        standard = next((e for e in entries if e.system == SNOMED), None)
+        if standard is not None:
+            codings.append(
+                {"system": standard.system, "code": standard.code, "display": standard.display}
+            )
+    codings.append({"system": SUGGESTION_SYSTEM, "code": kind, "display": _display(kind, term)})
+    return tuple(codings)
+
+
+def _display(kind: str, term: Terminology) -> str:
+    for concept in term.code_systems.get(SUGGESTION_SYSTEM, ()):
+        if concept.code == kind:
+            return concept.display
+    return kind
