@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,12 +36,11 @@ class Context:
     """Back complaints that count: current, or resolved within the history look-back."""
     joints: tuple[JointGroup, ...]
 
+    roles: Mapping[tuple[str, bool, bool], tuple[Fact, ...]]
+    """Facts by (role, current only, negated), in record order."""
+
     def role(self, role: str, *, current: bool = True, negated: bool = False) -> tuple[Fact, ...]:
-        return tuple(
-            f
-            for f in self.facts.facts
-            if role in f.roles and (f.current or not current) and f.negated == negated
-        )
+        return self.roles.get((role, current, negated), ())
 
     def days_since(self, day: date | None) -> int | None:
         return None if day is None else (self.today - day).days
@@ -55,10 +56,6 @@ class Context:
             return "lower"
         return None
 
-    def limb_compatible(self, fact: Fact, joint: str) -> bool:
-        limb = fact.attrs.get("limb") or self.limb(fact.joint)
-        return limb is None or limb == self.limb(joint)
-
     def back_for(self, regions: frozenset[str] | None, joint: str | None) -> tuple[Fact, ...]:
         """Back complaints in `regions`, or (regions None) whose region refers to `joint`."""
         if regions is not None:
@@ -68,18 +65,26 @@ class Context:
 
 def build_context(facts: Facts, term: Terminology, today: date) -> Context:
     lookback = term.rules.history_lookback_days
+    roles: defaultdict[tuple[str, bool, bool], list[Fact]] = defaultdict(list)
     back = []
-    for f in facts.facts:
-        if "back-complaint" not in f.roles or f.negated:
-            continue
-        if f.current or f.abatement is None or (today - f.abatement).days <= lookback:
-            back.append(f)
     by_joint: dict[str, list[Fact]] = {}
     for f in facts.facts:
-        if "joint-complaint" in f.roles and f.current and not f.negated and f.joint:
+        negated, current = f.negated, f.current
+        for r in f.roles:
+            roles[r, False, negated].append(f)
+            if current:
+                roles[r, True, negated].append(f)
+        if negated:
+            continue
+        if "back-complaint" in f.roles and (
+            current or f.abatement is None or (today - f.abatement).days <= lookback
+        ):
+            back.append(f)
+        if f.joint and current and "joint-complaint" in f.roles:
             by_joint.setdefault(f.joint, []).append(f)
     groups = tuple(
         JointGroup(JointSite(joint, combine_sides([f.side for f in fs])), tuple(fs))
         for joint, fs in by_joint.items()
     )
-    return Context(facts, term, today, tuple(back), groups)
+    by_role = {r: tuple(fs) for r, fs in roles.items()}
+    return Context(facts, term, today, tuple(back), groups, by_role)

@@ -12,9 +12,11 @@ def check_indicators(
 ) -> tuple[IndicatorResult, ...]:
     joint, side = group.site.joint, group.site.side
     rules = ctx.term.rules
+    limb = ctx.limb(joint)
 
     def relevant(f: Fact) -> bool:
-        if not ctx.limb_compatible(f, joint):
+        own = f.attrs.get("limb") or ctx.limb(f.joint)
+        if own is not None and own != limb:
             return False
         if f.region is not None and radicular_joint:
             return joint in ctx.region_joints(f.region)
@@ -27,13 +29,12 @@ def check_indicators(
     provoking_absent = tuple(
         f for f in ctx.role("provocation", negated=True) if f.joint in (None, joint)
     )
-    notes: list[str] = []
     same_rad = tuple(f for f in radiating if sides_compatible(f.side, side))
     same_neuro = tuple(f for f in neuro if sides_compatible(f.side, side))
     same_prov = tuple(f for f in provoking if sides_compatible(f.side, side))
-    if any(opposite(f.side, side) for f in radiating + neuro):
-        notes.append("opposite-side")
-    sided = [f for f in radiating + neuro if f.side in ("left", "right")]
+    both = radiating + neuro
+    opposite_side = any(opposite(f.side, side) for f in both)
+    sided = [f for f in both if f.side in ("left", "right")]
     unilateral = side in ("left", "right") and (not sided or any(f.side == side for f in sided))
     chronic = chronic_or_recurrent(ctx, back)
     return (
@@ -57,7 +58,7 @@ def check_indicators(
             rules.indicator("unilateral").label,
             unilateral,
             group.facts if unilateral else (),
-            note="opposite-side" if notes and not unilateral else "",
+            note="opposite-side" if opposite_side and not unilateral else "",
         ),
         IndicatorResult(
             "chronic-or-recurrent",

@@ -67,11 +67,11 @@ def ng65(ctx: Context) -> NG65Result | None:
         count >= rules.ng65_min_features
         or (count >= rules.ng65_min_features_with_hla and hla is True)
     )
-    evidence = tuple(f for fs in present.values() for f in fs)
+    evidence = tuple([f for fs in present.values() for f in fs])
     return NG65Result(
         met=met,
-        features=tuple(k for k in NG65_FEATURES if k in present),
-        missing=tuple(k for k in NG65_FEATURES if k not in present),
+        features=tuple([k for k in NG65_FEATURES if k in present]),
+        missing=tuple([k for k in NG65_FEATURES if k not in present]),
         hla_b27=hla,
         duration_days=duration,
         onset_age=onset_age,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cds.engine.context import Context, JointGroup, sides_compatible
@@ -15,6 +13,15 @@ from cds.facts import Fact
 LEVEL_RANK = {"warning": 2, "info": 1}
 PATTERN_ORDER: tuple[Pattern, ...] = ("inflammatory", "radicular", "biomechanical", "compensatory")
 INFLAMMATORY_MARKERS = frozenset({"crp", "esr", "hla-b27"})
+GROUP_ORDER: dict[tuple[Pattern, str | None], int] = {
+    key: i
+    for i, key in enumerate(
+        (p, limb)
+        for p in PATTERN_ORDER
+        for limb in ((None,) if p == "inflammatory" else ("lower", "upper", None))
+    )
+}
+"""Findings in pattern order, then lower limb, upper limb, neither."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,19 +43,14 @@ def find_patterns(ctx: Context) -> tuple[Finding, ...]:
     criteria = ng65(ctx)
     inflammatory = bool(diagnoses) or (criteria is not None and criteria.met)
     per_joint = [jf for g in ctx.joints if (jf := _assess(ctx, g, inflammatory)) is not None]
-    findings = []
-    for pattern in PATTERN_ORDER:
-        for limb in ("lower", "upper", None):
-            members = [
-                jf
-                for jf in per_joint
-                if jf.pattern == pattern
-                and (pattern == "inflammatory" or ctx.limb(jf.group.site.joint) == limb)
-            ]
-            if members:
-                findings.append(_merge(ctx, pattern, members, diagnoses, criteria))
-            if pattern == "inflammatory":
-                break
+    groups: dict[tuple[Pattern, str | None], list[JointFinding]] = {}
+    for jf in per_joint:
+        limb = None if jf.pattern == "inflammatory" else ctx.limb(jf.group.site.joint)
+        groups.setdefault((jf.pattern, limb), []).append(jf)
+    findings = [
+        _merge(ctx, pattern, members, diagnoses, criteria)
+        for (pattern, _), members in sorted(groups.items(), key=lambda kv: GROUP_ORDER[kv[0]])
+    ]
     findings.sort(key=lambda f: (-LEVEL_RANK[f.level], -f.score))
     return tuple(findings)
 
@@ -156,22 +158,9 @@ def _merge(
     diagnoses: tuple[Fact, ...],
     criteria: NG65Result | None,
 ) -> Finding:
-    indicators = []
-    for key_index, first in enumerate(members[0].indicators):
-        results = [m.indicators[key_index] for m in members]
-        present = [r for r in results if r.present]
-        indicators.append(
-            IndicatorResult(
-                first.key,
-                first.label,
-                bool(present),
-                _unique(f for r in present for f in r.evidence),
-                _unique(f for r in results for f in r.checked_absent),
-                next((r.note for r in results if r.note), ""),
-            )
-        )
-    back = _unique(f for m in members for f in m.back)
-    level: Level = max((m.level for m in members), key=lambda lv: LEVEL_RANK[lv])
+    indicators = tuple(map(_merge_indicator, zip(*[m.indicators for m in members], strict=True)))
+    back = _unique([m.back for m in members])
+    level: Level = max((m.level for m in members), key=LEVEL_RANK.__getitem__)
     region = _region(back, members)
     inflammatory = pattern == "inflammatory"
     return Finding(
@@ -180,11 +169,11 @@ def _merge(
         region=region,
         level=level,
         score=max(m.score for m in members),
-        indicators=tuple(indicators),
+        indicators=indicators,
         back=back,
-        joints=_unique(f for m in members for f in m.group.facts),
-        supporting=_unique(f for m in members for f in m.supporting),
-        local=_unique(f for m in members for f in m.local),
+        joints=_unique([m.group.facts for m in members]),
+        supporting=_unique([m.supporting for m in members]),
+        local=_unique([m.local for m in members]),
         markers=tuple(m for m in ctx.facts.measurements if m.marker in INFLAMMATORY_MARKERS)
         if inflammatory
         else (),
@@ -195,16 +184,40 @@ def _merge(
     )
 
 
+def _merge_indicator(results: tuple[IndicatorResult, ...]) -> IndicatorResult:
+    first = results[0]
+    present = [r.evidence for r in results if r.present]
+    evidence = _unique(present)
+    absent = _unique([r.checked_absent for r in results])
+    if len(results) == 1 and evidence == first.evidence and absent == first.checked_absent:
+        return first
+    return IndicatorResult(
+        first.key,
+        first.label,
+        bool(present),
+        evidence,
+        absent,
+        next((r.note for r in results if r.note), ""),
+    )
+
+
 def _region(back: tuple[Fact, ...], members: list[JointFinding]) -> str:
-    counts = Counter(b.region for b in back if b.region and b.region != "unspecified")
+    counts: dict[str, int] = {}
+    for b in back:
+        if b.region and b.region != "unspecified":
+            counts[b.region] = counts.get(b.region, 0) + 1
     if counts:
-        return counts.most_common(1)[0][0]
+        return max(counts, key=counts.__getitem__)
     upper = any(m.group.site.joint in ("shoulder", "arm", "hand", "scapula") for m in members)
     return "cervical" if upper else "lumbar"
 
 
-def _unique(facts: Iterable[Fact]) -> tuple[Fact, ...]:
+def _unique(groups: list[tuple[Fact, ...]]) -> tuple[Fact, ...]:
+    """The facts of all groups, the first of each (reference, concept) kept."""
+    facts = groups[0] if len(groups) == 1 else tuple(f for g in groups for f in g)
+    if len(facts) < 2:
+        return facts
     seen: dict[tuple[str, str], Fact] = {}
     for f in facts:
         seen.setdefault((f.reference, f.concept), f)
-    return tuple(seen.values())
+    return facts if len(seen) == len(facts) else tuple(seen.values())

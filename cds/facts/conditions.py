@@ -14,6 +14,7 @@ from cds.terminology import CodeMatch, Terminology
 
 CURRENT = frozenset({"active", "recurrence", "relapse"})
 HISTORY = frozenset({"inactive", "resolved", "remission"})
+KNOWN = CURRENT | HISTORY
 EXCLUDED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 
 
@@ -41,13 +42,14 @@ def condition_facts(
     abated = _has_abatement(model)
     abatement = _abatement(model, birth_date)
     current = clinical in CURRENT if clinical is not None else not abated
-    if clinical is not None and clinical not in CURRENT | HISTORY:
+    if clinical is not None and clinical not in KNOWN:
         current = not abated
     onset = _onset(model, birth_date)
     body = body_site(model.bodySite or (), term)
     code_text = model.code.text if model.code is not None else None
     notes = " ".join(n.text for n in model.note or () if n.text)
     progressive = _progressive(term, code_text, notes)
+    recorded = to_date(model.recordedDate)
     facts: list[Fact] = []
     for match in matches:
         site = site_of(match, body, code_text, term)
@@ -68,7 +70,7 @@ def condition_facts(
                 side=site.side,
                 onset=onset,
                 abatement=abatement,
-                recorded=to_date(model.recordedDate),
+                recorded=recorded,
                 clinical_status=clinical,
                 verification_status=verification,
                 progressive=progressive or match.progressive,
@@ -95,7 +97,7 @@ def coding_display(code: CodeableConcept | None, match: CodeMatch) -> str:
 
 def _progressive(term: Terminology, *texts: str | None) -> bool:
     words = term.keywords.progressive
-    return any(t in words for text in texts if text for t in term.keywords.tokens(text))
+    return any(not words.isdisjoint(term.keywords.tokens(text)) for text in texts if text)
 
 
 def _onset(model: ConditionRead, birth_date: date | None) -> date | None:
@@ -119,15 +121,12 @@ def _abatement(model: ConditionRead, birth_date: date | None) -> date | None:
 
 
 def _has_abatement(model: ConditionRead) -> bool:
-    return any(
-        v is not None
-        for v in (
-            model.abatementDateTime,
-            model.abatementPeriod,
-            model.abatementAge,
-            model.abatementRange,
-            model.abatementString,
-        )
+    return (
+        model.abatementDateTime is not None
+        or model.abatementPeriod is not None
+        or model.abatementAge is not None
+        or model.abatementRange is not None
+        or model.abatementString is not None
     )
 
 

@@ -85,7 +85,7 @@ def observation_fact(
     term: Terminology,
     effective: date | None,
 ) -> Fact:
-    body = body_site([model.bodySite], term)
+    body = body_site([model.bodySite] if model.bodySite is not None else (), term)
     code_text = model.code.text if model.code is not None else None
     site = site_of(match, body, code_text, term)
     entry = match.entry
@@ -117,7 +117,7 @@ def measurement(
     effective: date | None,
 ) -> Measurement:
     marker = match.attrs.get("marker", match.concept.id)
-    body = body_site([model.bodySite], term)
+    body = body_site([model.bodySite] if model.bodySite is not None else (), term)
     value, unit = _quantity(model)
     ref_range = ""
     abnormal: bool | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fhir.resources.R4B.codeableconcept import CodeableConcept
@@ -24,7 +24,12 @@ def as_side(value: str | None) -> Side:
     return _SIDES.get(value or "", "unknown")
 
 
-def body_site(concepts: Iterable[CodeableConcept | None], term: Terminology) -> Site:
+NOWHERE = Site()
+
+
+def body_site(concepts: Sequence[CodeableConcept | None], term: Terminology) -> Site:
+    if not concepts:
+        return NOWHERE
     joint: str | None = None
     region: str | None = None
     sides: set[str] = set()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from cds.terminology.rules import Rules
 from cds.terminology.text import Keywords, TextMatch
@@ -15,6 +16,8 @@ ICD10 = "http://hl7.org/fhir/sid/icd-10"
 PREFIX_SYSTEMS = frozenset({ICD10CM, ICD10})
 """ICD codes match with their children: M54.5 matches M54.50."""
 STANDARD_SYSTEMS = frozenset({SNOMED, LOINC, ICD10CM, ICD10})
+
+V = TypeVar("V")
 
 
 def normalise_icd(code: str) -> str:
@@ -94,6 +97,12 @@ class Terminology:
     sources: tuple[str, ...] = ()
     _max_prefix: int = field(default=12)
     _by_concept: dict[str, tuple[CodeEntry, ...]] = field(default_factory=dict)
+    _prefixes: dict[str, PrefixTable[tuple[CodeEntry, ...]]] = field(init=False, repr=False)
+    _exclusions: dict[str, PrefixTable[frozenset[str]]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._prefixes = _prefix_tables(self.prefix)
+        self._exclusions = _prefix_tables(self.excluded)
 
     def match_coding(self, system: str, code: str) -> tuple[CodeEntry, ...]:
         if system in PREFIX_SYSTEMS:
@@ -101,10 +110,10 @@ class Terminology:
         return self.exact.get((system, code.strip()), ())
 
     def _match_prefix(self, system: str, norm: str) -> tuple[CodeEntry, ...]:
-        if not norm or len(norm) > self._max_prefix:
+        table = self._prefixes.get(system)
+        if table is None or not norm or len(norm) > self._max_prefix:
             return ()
-        for length in range(len(norm), 0, -1):
-            entries = self.prefix.get((system, norm[:length]))
+        for entries in table.prefixes_of(norm):
             if entries:
                 dropped = self._excluded_concepts(system, norm)
                 if dropped:
@@ -113,11 +122,12 @@ class Terminology:
         return ()
 
     def _excluded_concepts(self, system: str, norm: str) -> frozenset[str]:
-        if not self.excluded:
+        table = self._exclusions.get(system)
+        if table is None:
             return frozenset()
         out: set[str] = set()
-        for length in range(len(norm), 0, -1):
-            out |= self.excluded.get((system, norm[:length]), frozenset())
+        for concepts in table.prefixes_of(norm):
+            out |= concepts
         return frozenset(out)
 
     def match_text(self, text: str) -> tuple[CodeMatch, ...]:
@@ -142,6 +152,32 @@ class Terminology:
                         index.setdefault(e.concept.id, []).append(e)
             self._by_concept = {k: tuple(v) for k, v in index.items()}
         return self._by_concept.get(concept_id, ())
+
+
+@dataclass(frozen=True, slots=True)
+class PrefixTable(Generic[V]):
+    """One system's values by code prefix, with the prefix lengths present (longest first)."""
+
+    by_prefix: Mapping[str, V]
+    lengths: tuple[int, ...]
+
+    def prefixes_of(self, code: str) -> Iterator[V]:
+        """Values of every prefix of `code` present, longest first."""
+        for length in self.lengths:
+            if length <= len(code):
+                value = self.by_prefix.get(code[:length])
+                if value is not None:
+                    yield value
+
+
+def _prefix_tables(table: Mapping[tuple[str, str], V]) -> dict[str, PrefixTable[V]]:
+    by_system: dict[str, dict[str, V]] = {}
+    for (system, code), value in table.items():
+        by_system.setdefault(system, {})[code] = value
+    return {
+        system: PrefixTable(codes, tuple(sorted({len(c) for c in codes if c}, reverse=True)))
+        for system, codes in by_system.items()
+    }
 
 
 def _text_match(concept: Concept, hit: TextMatch) -> CodeMatch:

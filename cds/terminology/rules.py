@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -45,12 +45,14 @@ class Rules:
     lower_limb: frozenset[str]
     max_text_chars: int
     max_cards: int
+    _by_key: Mapping[str, IndicatorRule] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_key = {r.key: r for r in reversed(self.indicators)}
+        object.__setattr__(self, "_by_key", by_key)
 
     def indicator(self, key: str) -> IndicatorRule:
-        for rule in self.indicators:
-            if rule.key == key:
-                return rule
-        raise KeyError(key)
+        return self._by_key[key]
 
 
 def merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
