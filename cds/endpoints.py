@@ -127,7 +127,7 @@ async def _issue(
     if not cards:
         return cards
     found = await runtime.suppression(phash, cards, now)
-    shown = suppression.apply(cards, found.hidden, found.physiotherapy_accepted)
+    shown = suppression.apply(cards, found)
     runtime.record(
         ShownCards.of(
             shown, service_id=service_id, hook_instance=hook_instance, patient_hash=phash, at=now

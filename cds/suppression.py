@@ -1,9 +1,9 @@
 """Keeping cards from nagging: what the store says was overridden or already accepted."""
 
-from collections.abc import Set
 from dataclasses import replace
 
 from cds.record import IssuedCard
+from cds.store import Suppression
 from cds.types import JSON, PHYSIOTHERAPY_REFERRAL
 
 
@@ -28,8 +28,8 @@ def without_physiotherapy(card: IssuedCard) -> IssuedCard:
     return replace(card, card=body)
 
 
-def apply(
-    cards: list[IssuedCard], hidden: Set[str], physiotherapy_accepted: bool
-) -> list[IssuedCard]:
-    shown = [c for c in cards if c.card["uuid"] not in hidden]
-    return [without_physiotherapy(c) for c in shown] if physiotherapy_accepted else shown
+def apply(cards: list[IssuedCard], suppression: Suppression) -> list[IssuedCard]:
+    shown = [c for c in cards if c.card["uuid"] not in suppression.hidden]
+    if suppression.physiotherapy_accepted:
+        return [without_physiotherapy(c) for c in shown]
+    return shown

@@ -69,10 +69,11 @@ class Store:
         """What this patient's feedback hides of `cards` (overridden within `period` before
         `now`, on unchanged evidence; never a red flag), and whether a physiotherapy referral
         was accepted: one read-only transaction."""
-        patient, now = patient_hash, utc(now)
         with transaction(self._engine) as conn:
-            hidden = suppressed(conn, patient_hash=patient, cards=cards, now=now, period=period)
-            return Suppression(frozenset(hidden), accepted_physio(conn, patient_hash=patient))
+            hidden = suppressed(
+                conn, patient_hash=patient_hash, cards=cards, now=utc(now), period=period
+            )
+            return Suppression(frozenset(hidden), accepted_physio(conn, patient_hash=patient_hash))
 
     def record(
         self,
