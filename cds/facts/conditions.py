@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fhir.resources.R4B.codeableconcept import CodeableConcept
-
+from cds.facts.codeable import Codeable
 from cds.facts.dates import add_years, to_date
 from cds.facts.model import Fact
 from cds.facts.resources import ConditionRead
@@ -18,7 +17,7 @@ KNOWN = CURRENT | HISTORY
 EXCLUDED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 
 
-def status_code(cc: CodeableConcept | None) -> str | None:
+def status_code(cc: Codeable | None) -> str | None:
     if cc is None:
         return None
     for coding in cc.coding or ():
@@ -85,7 +84,7 @@ def _label(match: CodeMatch, code_text: str | None, model: ConditionRead) -> str
     return coding_display(model.code, match)
 
 
-def coding_display(code: CodeableConcept | None, match: CodeMatch) -> str:
+def coding_display(code: Codeable | None, match: CodeMatch) -> str:
     """The record's own display for the matching coding, else the value set's."""
     entry = match.entry
     for coding in (code.coding or ()) if code is not None else ():

@@ -6,8 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from fhir.resources.R4B.codeableconcept import CodeableConcept
-
+from cds.facts.codeable import Codeable
 from cds.facts.conditions import coding_display
 from cds.facts.dates import to_date
 from cds.facts.model import Fact, Measurement
@@ -62,7 +61,7 @@ def polarity(model: ObservationRead) -> Polarity:
     return "unknown"
 
 
-def _coded_polarity(cc: CodeableConcept) -> Polarity:
+def _coded_polarity(cc: Codeable) -> Polarity:
     for coding in cc.coding or ():
         key = (coding.system or "", coding.code or "")
         if key in NEGATIVE_VALUES:

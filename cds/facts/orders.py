@@ -26,7 +26,7 @@ def existing_referrals(
 
 def is_imaging(model: ServiceRequestRead, term: Terminology) -> bool:
     for cc in model.category or ():
-        for match in match_codeable(cc.model_dump(mode="json"), term):
+        for match in match_codeable(cc.as_json(), term):
             if "imaging-category" in match.concept.roles:
                 return True
     return False
@@ -73,7 +73,7 @@ def _sites(
     if joint is not None:
         sites.append(OrderSite(joint, side))
     for cc in model.reasonCode or ():
-        for match in match_codeable(cc.model_dump(mode="json"), term):
+        for match in match_codeable(cc.as_json(), term):
             reason_joint = match.attrs.get("joint")
             if "joint-complaint" in match.concept.roles and reason_joint:
                 reason_side = as_side(match.attrs.get("side") or match.side)

@@ -14,7 +14,6 @@ from typing import ClassVar
 
 from fhir.resources.R4B.age import Age
 from fhir.resources.R4B.annotation import Annotation
-from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.observation import Observation, ObservationReferenceRange
 from fhir.resources.R4B.period import Period
@@ -22,6 +21,8 @@ from fhir.resources.R4B.quantity import Quantity
 from fhir.resources.R4B.range import Range
 from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from cds.facts.codeable import Codeable
 
 DateTime = datetime | date | str
 
@@ -32,10 +33,10 @@ class ConditionRead:
 
     id: str | None
     """The evidence reference is built from it."""
-    clinicalStatus: CodeableConcept | None
-    verificationStatus: CodeableConcept | None
-    code: CodeableConcept | None
-    bodySite: list[CodeableConcept] | None
+    clinicalStatus: Codeable | None
+    verificationStatus: Codeable | None
+    code: Codeable | None
+    bodySite: list[Codeable] | None
     onsetDateTime: DateTime | None
     onsetAge: Age | None
     onsetPeriod: Period | None
@@ -54,17 +55,17 @@ class ObservationRead:
 
     id: str | None
     status: str | None
-    code: CodeableConcept | None
-    bodySite: CodeableConcept | None
+    code: Codeable | None
+    bodySite: Codeable | None
     effectiveDateTime: DateTime | None
     effectivePeriod: Period | None
     effectiveInstant: datetime | None
     issued: datetime | None
     valueBoolean: bool | None
-    valueCodeableConcept: CodeableConcept | None
+    valueCodeableConcept: Codeable | None
     valueQuantity: Quantity | None
     valueString: str | None
-    interpretation: list[CodeableConcept] | None
+    interpretation: list[Codeable] | None
     referenceRange: list[ObservationReferenceRange] | None
 
 
@@ -74,8 +75,8 @@ class ServiceRequestRead:
 
     id: str | None
     status: str | None
-    code: CodeableConcept | None
-    category: list[CodeableConcept] | None
-    bodySite: list[CodeableConcept] | None
-    reasonCode: list[CodeableConcept] | None
+    code: Codeable | None
+    category: list[Codeable] | None
+    bodySite: list[Codeable] | None
+    reasonCode: list[Codeable] | None
     reasonReference: list[Reference] | None

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fhir.resources.R4B.codeableconcept import CodeableConcept
-
+from cds.facts.codeable import Codeable
 from cds.facts.model import Side
 from cds.terminology import CodeMatch, Terminology
 
@@ -27,7 +26,7 @@ def as_side(value: str | None) -> Side:
 NOWHERE = Site()
 
 
-def body_site(concepts: Sequence[CodeableConcept | None], term: Terminology) -> Site:
+def body_site(concepts: Sequence[Codeable | None], term: Terminology) -> Site:
     if not concepts:
         return NOWHERE
     joint: str | None = None

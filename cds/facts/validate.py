@@ -14,14 +14,16 @@ once: `Memo` maps their canonical JSON to the validated value.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_type_hints
 
 import orjson
 from fhir_core.utils import is_list_type, is_primitive_type
 from pydantic import TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
+from cds.facts.codeable import Codeable, codeable_of, plain_codeable, plain_codeables
 from cds.facts.resources import ConditionRead, ObservationRead, ServiceRequestRead
 
 Read = TypeVar("Read", ConditionRead, ObservationRead, ServiceRequestRead)
@@ -43,12 +45,37 @@ class InvalidResource(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class _Plain:
+    """A read type with a plain shape checked without the model (`cds.facts.codeable`)."""
+
+    read: Callable[[Any], Any | None]
+    """The read of a plain value; None: not plain."""
+    of_model: Callable[[Any], Any]
+    """The read of what fhir.resources validated."""
+
+
+def _codeables_of(models: list[Any] | None) -> list[Codeable] | None:
+    return None if models is None else [codeable_of(m) for m in models]
+
+
+_PLAIN: dict[Any, _Plain] = {
+    Codeable | None: _Plain(plain_codeable, lambda m: None if m is None else codeable_of(m)),
+    list[Codeable] | None: _Plain(plain_codeables, _codeables_of),
+}
+
+
+@dataclass(frozen=True, slots=True)
 class _Type:
     slot: int
     adapter: TypeAdapter[Any]
     complex_list: bool
+    plain: _Plain | None
 
     def validate(self, value: Any, memo: Memo, where: str) -> Any:
+        if self.plain is not None:
+            read = self.plain.read(value)
+            if read is not None:
+                return read
         if self.complex_list and isinstance(value, list) and any(v is None for v in value):
             raise InvalidResource(f"validation failed: {where}: list_type")
         key = _canonical(value)
@@ -62,22 +89,25 @@ class _Type:
             raise InvalidResource(_describe(exc, where)) from exc
         except (ValueError, TypeError, RecursionError, AttributeError, KeyError) as exc:
             raise InvalidResource(f"invalid {where}: {type(exc).__name__}") from exc
+        if self.plain is not None:
+            result = self.plain.of_model(result)
         if key is not None:
             memo[(self.slot, key)] = result
         return result
 
 
-_TYPES: dict[Any, _Type] = {}
+_TYPES: dict[tuple[Any, Any], _Type] = {}
 
 
-def _type_of(field: FieldInfo) -> _Type:
-    """One adapter per distinct field type, shared by every element and resource type."""
+def _type_of(field: FieldInfo, read_as: Any = None) -> _Type:
+    """One adapter per distinct field and read type, shared by every element and resource type."""
     annotation: Any = field.annotation
-    found = _TYPES.get(annotation)
+    found = _TYPES.get((annotation, read_as))
     if found is None:
         complex_list = is_list_type(field) and not is_primitive_type(field)
-        found = _Type(len(_TYPES), TypeAdapter(annotation), complex_list)
-        _TYPES[annotation] = found
+        adapter = TypeAdapter(annotation)
+        found = _Type(len(_TYPES), adapter, complex_list, _PLAIN.get(read_as))
+        _TYPES[annotation, read_as] = found
     return found
 
 
@@ -85,6 +115,14 @@ def _keys(fields: dict[str, FieldInfo], name: str) -> tuple[str, ...]:
     """The JSON keys of a field: its alias, then its name (the models populate by name)."""
     alias = fields[name].alias
     return (alias, name) if alias and alias != name else (name,)
+
+
+def _optional_key(
+    fields: dict[str, FieldInfo], name: str, extensions: Mapping[str, object]
+) -> str | None:
+    keys = _keys(fields, name)
+    simple = len(keys) == 1 and not fields[name].is_required() and name not in extensions
+    return keys[0] if simple else None
 
 
 def _get(raw: dict[str, Any], keys: tuple[str, ...]) -> Any:
@@ -103,6 +141,8 @@ class _Element:
     """1..1 and the model requires the key (fhir.resources accepts an explicit null)."""
     extension: tuple[tuple[str, ...], _Type] | None
     """A required primitive: its value, or else an extension on `_name`, must be there."""
+    optional_key: str | None
+    """The JSON key of an element that may be absent and has only that key, else None."""
 
     def read(self, raw: dict[str, Any], memo: Memo) -> Any:
         where = self.keys[0]
@@ -129,6 +169,7 @@ class Reader(Generic[Read]):
         model = read.model
         fields = model.model_fields
         names = [f.name for f in dataclasses.fields(read)]
+        hints = get_type_hints(read)
         sample = model.model_construct(**{})  # for the model's rules, which are class-wide
         aliases = model.get_alias_mapping()
         extensions = {aliases[name]: ext for name, ext in sample.get_required_fields()}
@@ -138,11 +179,12 @@ class Reader(Generic[Read]):
             _Element(
                 name,
                 _keys(fields, name),
-                _type_of(fields[name]),
+                _type_of(fields[name], hints[name]),
                 fields[name].is_required(),
                 (_keys(fields, ext), _type_of(fields[ext]))
                 if (ext := extensions.get(name)) is not None
                 else None,
+                _optional_key(fields, name, extensions),
             )
             for name in names
         )
@@ -151,15 +193,27 @@ class Reader(Generic[Read]):
             for prefix, members in sample.get_one_of_many_fields().items()
             if not set(members).isdisjoint(names)
         )
+        self._choice_keys = frozenset(key for _, keys in self._choices for key in keys)
 
     def read(self, raw: dict[str, Any], memo: Memo) -> Read:
         """The read elements of `raw`, or InvalidResource with a reason free of patient data."""
         if raw.get("resourceType") != self._resource_type:
             raise InvalidResource("validation failed: resourceType: wrong-resource-type")
-        for prefix, keys in self._choices:
-            if sum(raw.get(key) is not None for key in keys) > 1:
-                raise InvalidResource(f"validation failed: {prefix}[x]: one_of_many")
-        return self._read(**{e.name: e.read(raw, memo) for e in self._elements})
+        if len(self._choice_keys.intersection(raw)) > 1:
+            for prefix, keys in self._choices:
+                if sum(raw.get(key) is not None for key in keys) > 1:
+                    raise InvalidResource(f"validation failed: {prefix}[x]: one_of_many")
+        values = {}
+        for element in self._elements:
+            if element.optional_key is None:
+                values[element.name] = element.read(raw, memo)
+                continue
+            value = raw.get(element.optional_key, _MISSING)
+            if value is _MISSING:
+                values[element.name] = None
+            else:
+                values[element.name] = element.type.validate(value, memo, element.optional_key)
+        return self._read(**values)
 
 
 CONDITION = Reader(ConditionRead)
