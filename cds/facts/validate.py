@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, get_type_hints
 
 import orjson
+from fhir.resources.R4B.condition import Condition
 from fhir_core.utils import is_list_type, is_primitive_type
 from pydantic import TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
-from cds.facts.codeable import Codeable, codeable_of, plain_codeable, plain_codeables
+from cds.facts.codeable import Codeable, codeable_of
+from cds.facts.plain import plain_codeable, plain_codeables, plain_date, plain_id
 from cds.facts.resources import ConditionRead, ObservationRead, ServiceRequestRead
 
 Read = TypeVar("Read", ConditionRead, ObservationRead, ServiceRequestRead)
@@ -46,7 +48,7 @@ class InvalidResource(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Plain:
-    """A read type with a plain shape checked without the model (`cds.facts.codeable`)."""
+    """A type whose plain values are read without the model (`cds.facts.plain`)."""
 
     read: Callable[[Any], Any | None]
     """The read of a plain value; None: not plain."""
@@ -54,14 +56,26 @@ class _Plain:
     """The read of what fhir.resources validated."""
 
 
+def _codeable_of(model: Any) -> Codeable | None:
+    return None if model is None else codeable_of(model)
+
+
 def _codeables_of(models: list[Any] | None) -> list[Codeable] | None:
     return None if models is None else [codeable_of(m) for m in models]
 
 
+def _as_is(value: Any) -> Any:
+    return value
+
+
+_CONDITION_FIELDS = Condition.model_fields
 _PLAIN: dict[Any, _Plain] = {
-    Codeable | None: _Plain(plain_codeable, lambda m: None if m is None else codeable_of(m)),
+    Codeable | None: _Plain(plain_codeable, _codeable_of),
     list[Codeable] | None: _Plain(plain_codeables, _codeables_of),
+    _CONDITION_FIELDS["id"].annotation: _Plain(plain_id, _as_is),
+    _CONDITION_FIELDS["onsetDateTime"].annotation: _Plain(plain_date, _as_is),
 }
+"""By read type (CodeableConcepts), else by the model's field type (every id, every dateTime)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +120,8 @@ def _type_of(field: FieldInfo, read_as: Any = None) -> _Type:
     if found is None:
         complex_list = is_list_type(field) and not is_primitive_type(field)
         adapter = TypeAdapter(annotation)
-        found = _Type(len(_TYPES), adapter, complex_list, _PLAIN.get(read_as))
+        plain = _PLAIN.get(read_as) or _PLAIN.get(annotation)
+        found = _Type(len(_TYPES), adapter, complex_list, plain)
         _TYPES[annotation, read_as] = found
     return found
 

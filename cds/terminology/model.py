@@ -16,6 +16,8 @@ ICD10 = "http://hl7.org/fhir/sid/icd-10"
 PREFIX_SYSTEMS = frozenset({ICD10CM, ICD10})
 """ICD codes match with their children: M54.5 matches M54.50."""
 STANDARD_SYSTEMS = frozenset({SNOMED, LOINC, ICD10CM, ICD10})
+MATCHED_CODES = 50_000
+"""Codes remembered with what they matched; then the memory starts over."""
 
 V = TypeVar("V")
 
@@ -99,15 +101,26 @@ class Terminology:
     _by_concept: dict[str, tuple[CodeEntry, ...]] = field(default_factory=dict)
     _prefixes: dict[str, PrefixTable[tuple[CodeEntry, ...]]] = field(init=False, repr=False)
     _exclusions: dict[str, PrefixTable[frozenset[str]]] = field(init=False, repr=False)
+    _matched: dict[tuple[str, str], tuple[CodeEntry, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Codes looked up before, matched or not: a record's codes recur from call to call."""
 
     def __post_init__(self) -> None:
         self._prefixes = _prefix_tables(self.prefix)
         self._exclusions = _prefix_tables(self.excluded)
 
     def match_coding(self, system: str, code: str) -> tuple[CodeEntry, ...]:
-        if system in PREFIX_SYSTEMS:
-            return self._match_prefix(system, normalise_icd(code))
-        return self.exact.get((system, code.strip()), ())
+        found = self._matched.get((system, code))
+        if found is None:
+            if system in PREFIX_SYSTEMS:
+                found = self._match_prefix(system, normalise_icd(code))
+            else:
+                found = self.exact.get((system, code.strip()), ())
+            if len(self._matched) >= MATCHED_CODES:
+                self._matched.clear()
+            self._matched[system, code] = found
+        return found
 
     def _match_prefix(self, system: str, norm: str) -> tuple[CodeEntry, ...]:
         table = self._prefixes.get(system)

@@ -1,22 +1,27 @@
-"""The plain-CodeableConcept check (`cds.facts.codeable`) against fhir.resources.
+"""The plain-value checks (`cds.facts.plain`) against fhir.resources.
 
-Whatever the check accepts, fhir.resources accepts too, and reads alike; what the check turns
-away goes to fhir.resources, so it may turn away more than needed, but not much of real data.
+Whatever a check accepts, fhir.resources accepts too, and reads alike; what a check turns away
+goes to fhir.resources, so it may turn away more than needed, but not much of real data.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.fhirtypes import CodeableConceptType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from cds.facts.codeable import codeable_of, plain_codeable, plain_codeables
+from cds.facts.codeable import codeable_of
+from cds.facts.plain import plain_codeable, plain_codeables, plain_date, plain_id
 from tests.test_fhir_read import RESOURCES
 
 MODEL: TypeAdapter[Any] = TypeAdapter(CodeableConceptType)
+ID: TypeAdapter[Any] = TypeAdapter(Condition.model_fields["id"].annotation)
+DATE_TIME: TypeAdapter[Any] = TypeAdapter(Condition.model_fields["onsetDateTime"].annotation)
 CHECKS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=1500)
 
 TRICKY = [
@@ -65,9 +70,9 @@ near_plain = st.fixed_dictionaries(
 )
 
 
-def _model(raw: Any) -> Any:
+def _model(raw: Any, model: TypeAdapter[Any] = MODEL) -> Any:
     try:
-        return MODEL.validate_python(raw)
+        return model.validate_python(raw)
     except (ValidationError, ValueError, TypeError):
         return None
 
@@ -109,3 +114,42 @@ def test_the_fixtures_codeable_concepts_take_the_quick_way() -> None:
         plain = plain_codeable(raw)
         assert plain is not None, raw
         assert plain == codeable_of(MODEL.validate_python(raw))
+
+
+ids = st.one_of(st.from_regex(r"[A-Za-z0-9.\-]{0,70}", fullmatch=True), strings, scalars)
+
+
+@CHECKS
+@given(ids)
+def test_a_plain_id_is_one_to_fhir_resources(raw: Any) -> None:
+    plain = plain_id(raw)
+    if plain is not None:
+        assert _model(raw, ID) == plain
+
+
+dates = st.one_of(
+    st.dates().map(date.isoformat),
+    st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True),
+    st.from_regex(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2}(T[0-9:.+Z-]{0,12})?)?)?\n?", fullmatch=True),
+    strings,
+    scalars,
+)
+
+
+@CHECKS
+@given(dates)
+def test_a_plain_date_is_read_as_fhir_resources_reads_it(raw: Any) -> None:
+    plain = plain_date(raw)
+    if plain is not None:
+        model = _model(raw, DATE_TIME)
+        assert model == plain
+        assert repr(model) == repr(plain)
+
+
+def test_the_fixtures_ids_and_dates_take_the_quick_way() -> None:
+    keys = ("onsetDateTime", "recordedDate", "effectiveDateTime", "abatementDateTime")
+    found = [r[k] for r in RESOURCES for k in keys if isinstance(r.get(k), str)]
+    whole_dates = [d for d in found if len(d) == 10]
+    assert len(whole_dates) > 50
+    assert all(plain_date(d) == DATE_TIME.validate_python(d) for d in whole_dates)
+    assert all(plain_id(r["id"]) == r["id"] for r in RESOURCES)
