@@ -209,6 +209,10 @@ class Reader(Generic[Read]):
             if not set(members).isdisjoint(names)
         )
         self._choice_keys = frozenset(key for _, keys in self._choices for key in keys)
+        self._absent = {e.name: None for e in self._elements}
+        self._by_key = {e.optional_key: e for e in self._elements if e.optional_key}
+        self._checked = tuple(e for e in self._elements if not e.optional_key)
+        """Elements that must be there, or have two keys: read one by one."""
 
     def read(self, raw: dict[str, Any], memo: Memo) -> Read:
         """The read elements of `raw`, or InvalidResource with a reason free of patient data."""
@@ -218,16 +222,13 @@ class Reader(Generic[Read]):
             for prefix, keys in self._choices:
                 if sum(raw.get(key) is not None for key in keys) > 1:
                     raise InvalidResource(f"validation failed: {prefix}[x]: one_of_many")
-        values = {}
-        for element in self._elements:
-            if element.optional_key is None:
-                values[element.name] = element.read(raw, memo)
-                continue
-            value = raw.get(element.optional_key, _MISSING)
-            if value is _MISSING:
-                values[element.name] = None
-            else:
-                values[element.name] = element.type.validate(value, memo, element.optional_key)
+        values = dict(self._absent)
+        for key, value in raw.items():
+            element = self._by_key.get(key)
+            if element is not None:
+                values[element.name] = element.type.validate(value, memo, key)
+        for element in self._checked:
+            values[element.name] = element.read(raw, memo)
         return self._read(**values)
 
 
