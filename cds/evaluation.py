@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +32,9 @@ class Evaluation:
 
 
 _RANDOM_BYTES = 16 * 256
+_CLEAR_VERSION_VARIANT = ~((0xF000 << 64) | (0xC000 << 48))
+_VERSION_4 = (0x4000 << 64) | (0x8000 << 48)
+"""RFC 9562: version 4 in bits 48-51, variant 0b10 in bits 64-65 (from the most significant)."""
 _random = threading.local()
 
 
@@ -43,7 +45,9 @@ def _new_uuid() -> str:
     if not pool:
         pool = os.urandom(_RANDOM_BYTES)
     _random.pool = pool[16:]
-    return str(uuid.UUID(bytes=pool[:16], version=4))
+    value = (int.from_bytes(pool[:16]) & _CLEAR_VERSION_VARIANT) | _VERSION_4
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def evaluate(

@@ -21,33 +21,37 @@ def match_codeable(
     Text is consulted only when no coding matched and (unless asked) no coding comes from a
     standard system: a SNOMED/ICD/LOINC code outside our value sets means "something else".
     """
-    if not isinstance(value, dict):
+    if type(value) is not dict:
         return ()
-    found: dict[str, CodeMatch] = {}
+    found: dict[str, CodeMatch] | None = None
     standard = False
     coding = value.get("coding")
-    if isinstance(coding, list):
-        for item in coding[:MAX_CODINGS]:
-            if not isinstance(item, dict):
+    if type(coding) is list:
+        for item in coding if len(coding) <= MAX_CODINGS else coding[:MAX_CODINGS]:
+            if type(item) is not dict:
                 continue
             system, code = item.get("system"), item.get("code")
-            if not isinstance(system, str) or not isinstance(code, str):
+            if type(system) is not str or type(code) is not str:
                 continue
-            standard = standard or system in STANDARD_SYSTEMS
-            for entry in term.match_coding(system, code):
-                found.setdefault(entry.concept.id, CodeMatch(entry, "coded"))
+            if system in STANDARD_SYSTEMS:
+                standard = True
+            entries = term.match_coding(system, code)
+            if entries:
+                found = found if found is not None else {}
+                for entry in entries:
+                    found.setdefault(entry.concept.id, CodeMatch(entry, "coded"))
     if found:
         return tuple(found.values())
     if standard and not text_with_standard_codes:
         return ()
     text = value.get("text")
-    if isinstance(text, str) and text:
+    if type(text) is str and text:
         return _dedupe(term.match_text(text))
     return ()
 
 
 def select(raw: Any, resource_type: str, term: Terminology) -> tuple[CodeMatch, ...]:
-    if not isinstance(raw, dict) or raw.get("resourceType") != resource_type:
+    if type(raw) is not dict or raw.get("resourceType") != resource_type:
         return ()
     return match_codeable(raw.get("code"), term)
 
