@@ -1,8 +1,9 @@
 """What the facts code reads of each resource type: exactly these elements, and no others.
 
 Field names and types are those of the fhir.resources R4B model attributes, and only these
-elements are validated (`cds.facts.validate`). Two differences from the models' declared types:
-a FHIR dateTime is a `datetime`, a `date` or, when partial ("2020", "2020-03"), a `str`; and a
+elements are validated (`cds.facts.validate`). Three differences from the models' declared
+types: a CodeableConcept is read as a `Codeable` (codings' system, code, display, and text); a
+FHIR dateTime is a `datetime`, a `date` or, when partial ("2020", "2020-03"), a `str`; and a
 1..1 element given as JSON null is None, as fhir.resources leaves it.
 """
 

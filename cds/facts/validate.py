@@ -7,8 +7,10 @@ required elements, one value per choice group (onset[x]...), no null in a list o
 A malformed element the engine does not read (a Condition's `category`, say) goes unnoticed:
 the resource is read, not skipped.
 
-Within one call, identical elements (the same clinicalStatus on every Condition) are validated
-once: `Memo` maps their canonical JSON to the validated value.
+Plain values (a CodeableConcept of printable strings, an id, a whole date) are checked without
+the model, to the same verdict (`cds.facts.plain`); the rest goes to fhir.resources. Within one
+call, identical elements it validates are validated once: `Memo` maps their canonical JSON to
+the validated value.
 """
 
 from __future__ import annotations
