@@ -10,10 +10,13 @@ empty list, a partial date...). `tests/test_plain.py` holds the checks to its ve
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from cds.facts.codeable import Codeable, Coded
+
+T = TypeVar("T")
 
 _CODING_KEYS = frozenset({"system", "version", "code", "display", "userSelected"})
 
@@ -51,26 +54,26 @@ def plain_codeable(raw: Any) -> Codeable | None:
         return None if "coding" in raw else Codeable((), text)
     if type(coding) is not list or not coding:
         return None
-    read = []
-    for item in coding:
-        coded = _plain_coded(item)
-        if coded is None:
-            return None
-        read.append(coded)
-    return Codeable(tuple(read), text)
+    read = _each(coding, _plain_coded)
+    return None if read is None else Codeable(tuple(read), text)
 
 
 def plain_codeables(raw: Any) -> list[Codeable] | None:
     """A list of plain CodeableConcepts, or None."""
     if type(raw) is not list or not raw:
         return None
-    read = []
-    for item in raw:
-        codeable = plain_codeable(item)
-        if codeable is None:
+    return _each(raw, plain_codeable)
+
+
+def _each(items: list[Any], read: Callable[[Any], T | None]) -> list[T] | None:
+    """Every item read, or None when one is not plain."""
+    out = []
+    for item in items:
+        value = read(item)
+        if value is None:
             return None
-        read.append(codeable)
-    return read
+        out.append(value)
+    return out
 
 
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
