@@ -23,7 +23,7 @@ def match_codeable(
     """
     if type(value) is not dict:
         return ()
-    found: dict[str, CodeMatch] | None = None
+    found: dict[str, CodeMatch] = {}
     standard = False
     coding = value.get("coding")
     if type(coding) is list:
@@ -35,11 +35,8 @@ def match_codeable(
                 continue
             if system in STANDARD_SYSTEMS:
                 standard = True
-            entries = term.match_coding(system, code)
-            if entries:
-                found = found if found is not None else {}
-                for entry in entries:
-                    found.setdefault(entry.concept.id, CodeMatch(entry, "coded"))
+            for entry in term.match_coding(system, code):
+                found.setdefault(entry.concept.id, CodeMatch(entry, "coded"))
     if found:
         return tuple(found.values())
     if standard and not text_with_standard_codes:
