@@ -19,6 +19,7 @@ from cds.terminology import (
     observation_search_codes,
 )
 from cds.terminology.loader import PACKAGE_DIR
+from cds.terminology.model import MATCHED_CODE_LENGTH, MATCHED_CODES
 
 CM = "http://hl7.org/fhir/sid/icd-10-cm"
 WHO = "http://hl7.org/fhir/sid/icd-10"
@@ -52,6 +53,19 @@ def test_icd10cm_codes_match_their_children() -> None:
     assert concepts(CM, "M54.59") == {"back-pain-lumbar"}
     assert concepts(CM, "m5451") == {"back-pain-lumbar"}
     assert concepts(CM, "M48.062") == {"back-pain-lumbar"}
+
+
+def test_codes_matched_before_answer_alike_and_memory_stays_bounded() -> None:
+    term = load_terminology()
+    first = term.match_coding(CM, "M54.41")
+    assert term.match_coding(CM, "M54.41") == first
+    for n in range(MATCHED_CODES + 10):
+        assert term.match_coding(SCT, str(n)) == ()
+    assert term.match_coding(CM, "M54.41") == first
+    assert len(term._matched) <= MATCHED_CODES
+    long = "M54.41" + "9" * MATCHED_CODE_LENGTH
+    assert term.match_coding(CM, long) == ()
+    assert (CM, long) not in term._matched
 
 
 def test_longest_icd_prefix_wins_and_carries_the_side() -> None:

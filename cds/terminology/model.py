@@ -18,6 +18,8 @@ PREFIX_SYSTEMS = frozenset({ICD10CM, ICD10})
 STANDARD_SYSTEMS = frozenset({SNOMED, LOINC, ICD10CM, ICD10})
 MATCHED_CODES = 50_000
 """Codes remembered with what they matched; then the memory starts over."""
+MATCHED_CODE_LENGTH = 128
+"""Longer codes or systems are looked up each time: a request cannot fill memory with them."""
 
 V = TypeVar("V")
 
@@ -117,9 +119,10 @@ class Terminology:
                 found = self._match_prefix(system, normalise_icd(code))
             else:
                 found = self.exact.get((system, code.strip()), ())
-            if len(self._matched) >= MATCHED_CODES:
-                self._matched.clear()
-            self._matched[system, code] = found
+            if len(code) <= MATCHED_CODE_LENGTH and len(system) <= MATCHED_CODE_LENGTH:
+                if len(self._matched) >= MATCHED_CODES:
+                    self._matched.clear()
+                self._matched[system, code] = found
         return found
 
     def _match_prefix(self, system: str, norm: str) -> tuple[CodeEntry, ...]:
