@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-FHIR_SERVER := tests/fhir_server
+FHIR_SERVER := tests/support/fhir_server
 NODE_INSTALLED := $(FHIR_SERVER)/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 

@@ -29,7 +29,7 @@ REQUESTS: dict[str, tuple[str, Callable[[], cases.Resource]]] = {
 async def _calls(service_id: str, body: bytes, calls: int, warmup: int, html: str | None) -> str:
     from pyinstrument import Profiler
 
-    from cds.app import create_app
+    from cds.api.app import create_app
 
     app = create_app()
     marker = cases.HOOK_INSTANCE_MARKER.encode()

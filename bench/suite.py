@@ -124,7 +124,7 @@ def row(
 def cds_command() -> list[str]:
     """The `cds` console script beside this interpreter, else the same CLI as a module."""
     script = Path(sys.executable).with_name("cds")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "cds.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cds.cli.main"]
 
 
 def service_env(workdir: Path, label: str) -> dict[str, str]:

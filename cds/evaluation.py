@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cds.cards import build_cards
+from cds.cards.issued import IssuedCard
 from cds.engine import Findings, find
 from cds.facts import SkippedResource, extract_facts
-from cds.facts.dates import today_of
-from cds.record import IssuedCard, PatientRecord
+from cds.facts.fhir.dates import today_of
+from cds.facts.record import PatientRecord
 from cds.terminology import Terminology, default_terminology
 from cds.types import Hook
 

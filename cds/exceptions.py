@@ -1,4 +1,4 @@
-"""Every error the service raises on purpose, mapped to HTTP in one place (`cds.app`).
+"""Every error the service raises on purpose, mapped to HTTP in one place (`cds.api.app`).
 
 CdsError
 ├── InvalidRequest            400  the body breaks the CDS Hooks spec or the hook definition

@@ -4,8 +4,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cds.facts.record import PatientRecord
 from cds.protocol import HookContext
-from cds.record import PatientRecord
 from cds.terminology import observation_search_codes
 from cds.types import JSON, Hook
 

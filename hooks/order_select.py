@@ -1,7 +1,7 @@
 """order-select: a joint imaging or orthopaedic order is being drafted."""
 
+from cds.facts.record import PatientRecord
 from cds.protocol import OrderSelectContext
-from cds.record import PatientRecord
 from cds.services import USAGE_REQUIREMENTS, PatientData, Service, record_from_data
 
 

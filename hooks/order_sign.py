@@ -1,7 +1,7 @@
 """order-sign: the clinician signs the draft orders."""
 
+from cds.facts.record import PatientRecord
 from cds.protocol import OrderSignContext
-from cds.record import PatientRecord
 from cds.services import USAGE_REQUIREMENTS, PatientData, Service, record_from_data
 
 

@@ -1,7 +1,7 @@
 """patient-view: a clinician opens the chart."""
 
+from cds.facts.record import PatientRecord
 from cds.protocol import PatientViewContext
-from cds.record import PatientRecord
 from cds.services import USAGE_REQUIREMENTS, PatientData, Service, record_from_data
 
 

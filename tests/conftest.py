@@ -2,8 +2,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.scenarios import FIXED_NOW
-from tests.service import running_service
+from tests.support.scenarios import FIXED_NOW
+from tests.support.service import running_service
 
 NOW = FIXED_NOW
 

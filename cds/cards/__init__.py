@@ -8,12 +8,12 @@ from datetime import date
 
 from cds.cards.catalog import catalog
 from cds.cards.describe import EvidenceLine, fact_line, measurement_line, sites_phrase
+from cds.cards.issued import IssuedCard
 from cds.cards.suggestions import Offer, reason_references, suggestion
 from cds.cards.text import CardText, card_text
 from cds.engine import Finding, Findings, OrderFinding, RedFlag
 from cds.facts import Fact
 from cds.facts.sites import combine_sides
-from cds.record import IssuedCard
 from cds.terminology import Terminology
 from cds.types import JSON, TOPIC_SYSTEM, Hook, Indicator, Topic
 

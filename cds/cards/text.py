@@ -1,4 +1,4 @@
-"""Card wording: cds/cards_text/text.json and the Markdown detail templates beside it."""
+"""Card wording: cds/cards/templates/text.json and the Markdown detail templates beside it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import jinja2
 
-TEXT_DIR = Path(__file__).resolve().parent.parent / "cards_text"
+TEXT_DIR = Path(__file__).resolve().parent / "templates"
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
 _JINJA_CONSTANTS = frozenset({"true", "false", "none", "True", "False", "None"})
 

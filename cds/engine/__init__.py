@@ -18,7 +18,7 @@ from cds.engine.orders import find_orders
 from cds.engine.patterns import find_patterns
 from cds.engine.red_flags import find_red_flags
 from cds.facts import Facts
-from cds.facts.dates import today_of
+from cds.facts.fhir.dates import today_of
 from cds.terminology import Terminology
 from cds.types import Hook
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cds.engine.context import Context
 from cds.engine.model import NG65Result
 from cds.facts import Fact
-from cds.facts.dates import years_between
+from cds.facts.fhir.dates import years_between
 
 NG65_FEATURES = (
     "onset-before-35",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from cds.facts.codeable import Codeable
-from cds.facts.dates import add_years, to_date
+from cds.facts.fhir.codeable import Codeable
+from cds.facts.fhir.dates import add_years, to_date
+from cds.facts.fhir.resources import ConditionRead
 from cds.facts.model import Fact
-from cds.facts.resources import ConditionRead
 from cds.facts.sites import body_site, site_of
 from cds.terminology import CodeMatch, Terminology
 

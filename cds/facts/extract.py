@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from cds.facts.conditions import condition_facts
-from cds.facts.dates import to_date, today_of, years_between
+from cds.facts.fhir.dates import to_date, today_of, years_between
+from cds.facts.fhir.validate import CONDITION, OBSERVATION, SERVICE_REQUEST, InvalidResource, Memo
 from cds.facts.model import (
     DraftOrder,
     Fact,
@@ -18,9 +19,8 @@ from cds.facts.model import (
 )
 from cds.facts.observations import USABLE, effective_date, measurement, observation_fact
 from cds.facts.orders import draft_order, existing_referrals, referral_kinds
+from cds.facts.record import PatientRecord
 from cds.facts.select import match_codeable, raw_reference, select
-from cds.facts.validate import CONDITION, OBSERVATION, SERVICE_REQUEST, InvalidResource, Memo
-from cds.record import PatientRecord
 from cds.terminology import Terminology
 from cds.types import Hook
 

@@ -9,6 +9,8 @@ from typing import Literal
 
 Side = Literal["left", "right", "bilateral", "unknown"]
 Confidence = Literal["coded", "text"]
+Assertion = Literal["affirmed", "negated", "historical", "family", "conditional", "uncertain"]
+"""What a statement asserts of the patient (ConText); coded facts are "affirmed"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,7 @@ class Fact:
     clinical_status: str | None = None
     verification_status: str | None = None
     progressive: bool = False
+    assertion: Assertion = "affirmed"
 
     @property
     def start(self) -> date | None:

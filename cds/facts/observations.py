@@ -6,11 +6,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from cds.facts.codeable import Codeable
 from cds.facts.conditions import coding_display
-from cds.facts.dates import to_date
+from cds.facts.fhir.codeable import Codeable
+from cds.facts.fhir.dates import to_date
+from cds.facts.fhir.resources import ObservationRead
 from cds.facts.model import Fact, Measurement
-from cds.facts.resources import ObservationRead
 from cds.facts.sites import body_site, site_of
 from cds.terminology import CodeMatch, Terminology
 from cds.terminology.model import SNOMED

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from cds.facts.fhir.resources import ServiceRequestRead
 from cds.facts.model import DraftOrder, OrderSite, Referral
-from cds.facts.resources import ServiceRequestRead
 from cds.facts.select import match_codeable
 from cds.facts.sites import as_side, body_site
 from cds.terminology import CodeMatch, Terminology

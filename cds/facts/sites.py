@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cds.facts.codeable import Codeable
+from cds.facts.fhir.codeable import Codeable
 from cds.facts.model import Side
 from cds.terminology import CodeMatch, Terminology
 

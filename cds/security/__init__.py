@@ -1,6 +1,6 @@
 """Who may call the service (client JWTs) and which FHIR servers it may call (allowlist)."""
 
-from cds.security.fhir_server import check_fhir_server, is_loopback_host, parse_origin_patterns
+from cds.security.allowlist import check_fhir_server, is_loopback_host, parse_origin_patterns
 from cds.security.jwt import (
     ClientClaims,
     ClientVerifier,

@@ -30,7 +30,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import Key, KeySet
 
 from cds.exceptions import Unauthorized
-from cds.security.fhir_server import is_loopback_host
+from cds.security.allowlist import is_loopback_host
 from cds.security.jwks import JwksCache, JwksUnavailable, import_key_set
 
 ALGORITHMS = ("ES384", "RS384", "ES256", "ES512", "RS256", "RS512", "PS256", "PS384", "PS512")

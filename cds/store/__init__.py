@@ -7,7 +7,7 @@ block the event loop. Every failure below this package is raised as `StoreUnavai
 
 from cds.store.audit import CallAudit
 from cds.store.cards import ShownCards, patient_hash
-from cds.store.engine import DEFAULT_URL
+from cds.store.database import DEFAULT_URL
 from cds.store.feedback import Coding, FeedbackEntry, FeedbackReceipt
 from cds.store.report import ReasonCount, Report, TopicReport
 from cds.store.store import Store

@@ -9,7 +9,7 @@ from typing import Any, Self
 
 from sqlalchemy import Connection
 
-from cds.record import IssuedCard
+from cds.cards.issued import IssuedCard
 from cds.store.schema import insert_new, issued_card, issued_suggestion, utc
 
 SNOMED = "http://snomed.info/sct"

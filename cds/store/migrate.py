@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, text
 
-from cds.store.engine import transaction
+from cds.store.database import transaction
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 ADVISORY_LOCK_KEY = 0x0C_D5_5F_0E

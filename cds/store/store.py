@@ -13,10 +13,10 @@ from typing import Self
 
 from sqlalchemy import Engine, text
 
-from cds.record import IssuedCard
+from cds.cards.issued import IssuedCard
 from cds.store.audit import CallAudit, record_calls
 from cds.store.cards import ShownCards, card_patients, record_cards
-from cds.store.engine import connect, transaction
+from cds.store.database import connect, transaction
 from cds.store.feedback import FeedbackEntry, FeedbackReceipt, save_feedback
 from cds.store.links import hold_link_lock, issued_patients, link_feedback, patients_with_feedback
 from cds.store.migrate import upgrade
@@ -75,7 +75,7 @@ class Store:
             )
             return Suppression(frozenset(hidden), accepted_physio(conn, patient_hash=patient_hash))
 
-    def record(
+    def save_calls(
         self,
         at: datetime,
         *,

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.scenarios import FIXED_NOW, FIXTURES_DIR
+from tests.support.scenarios import FIXED_NOW, FIXTURES_DIR
 
 PV = "/cds-services/spinal-origin-patient-view"
 PROJECT_REASONS = "https://spinal-origin-cds.example.org/CodeSystem/override-reason"

@@ -1,6 +1,6 @@
 """End-to-end fixtures: an empty database on SQLite and on PostgreSQL, the service on it.
 
-PostgreSQL comes from `tests.postgres` (skipped when unreachable, failed under CI=true).
+PostgreSQL comes from `tests.support.postgres` (skipped when unreachable, failed under CI=true).
 """
 
 import os
@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from tests.e2e.services import serve
-from tests.postgres import database_url
-from tests.postgres import postgres_database as postgres_database
+from tests.support.postgres import database_url
+from tests.support.postgres import postgres_database as postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

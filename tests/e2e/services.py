@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
-from tests.scenarios import FIXED_NOW
-from tests.service import running_service
+from tests.support.scenarios import FIXED_NOW
+from tests.support.service import running_service
 
 CDS = str(Path(sys.executable).with_name("cds"))
 START_TIMEOUT_S = 30.0

@@ -2,9 +2,9 @@
 
 import httpx
 
-from tests import requests as req
 from tests.e2e.services import serve
-from tests.tables import rows
+from tests.support import requests as req
+from tests.support.tables import rows
 
 PV = "/cds-services/spinal-origin-patient-view"
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.e2e.clinic import PV, overridden
 from tests.e2e.services import cds_serve, free_port, serve, service_environment
-from tests.tables import rows
+from tests.support.tables import rows
 
 CLIENTS = 8
 ENTRIES = 1_000

@@ -7,7 +7,7 @@ import httpx
 
 from tests.e2e.clinic import CAUDA_EQUINA, RADICULAR, call, one_card, overridden, post_feedback
 from tests.e2e.services import serve
-from tests.tables import rows
+from tests.support.tables import rows
 
 WRITTEN_WITHIN_S = 5.0
 

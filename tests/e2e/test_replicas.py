@@ -21,7 +21,7 @@ from tests.e2e.clinic import (
     with_new_radiculopathy,
 )
 from tests.e2e.services import cds_servers, service_environment
-from tests.postgres import fresh_schema
+from tests.support.postgres import fresh_schema
 
 SYNC_SECONDS = 0.2
 HONOURED_WITHIN_S = 5.0

@@ -20,11 +20,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cds.evaluation import Evaluation, evaluate
-from cds.facts.resources import ConditionRead, ObservationRead
+from cds.facts.fhir.resources import ConditionRead, ObservationRead
 from cds.types import Hook
 from tests.conftest import NOW
-from tests.scenarios import Scenario, assert_well_formed, load_scenarios, record_from_request
-from tests.service import running_service
+from tests.support.scenarios import (
+    Scenario,
+    assert_well_formed,
+    load_scenarios,
+    record_from_request,
+)
+from tests.support.service import running_service
 
 SCENARIOS = load_scenarios()
 WITH_CARDS = [s for s in SCENARIOS if s.expect["cards"]]

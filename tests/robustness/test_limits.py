@@ -16,13 +16,13 @@ import httpx
 import orjson
 import pytest
 
-from cds.app import create_app
+from cds.api.app import create_app
 from cds.settings import Settings
-from tests import requests as req
 from tests.conftest import NOW
-from tests.misbehaving_fhir import misbehaving_fhir_app
-from tests.scenarios import load_scenarios
-from tests.service import running_app
+from tests.support import requests as req
+from tests.support.misbehaving_fhir import misbehaving_fhir_app
+from tests.support.scenarios import load_scenarios
+from tests.support.service import running_app
 
 PV = "/cds-services/spinal-origin-patient-view"
 RED_FLAG = next(s for s in load_scenarios() if s.name == "red-flag-new-foot-drop")

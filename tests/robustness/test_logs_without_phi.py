@@ -30,10 +30,10 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 
 from tests.conftest import NOW
-from tests.fhir_server import running_fhir_server
-from tests.misbehaving_fhir import misbehaving_fhir_app
-from tests.scenarios import Scenario, load_scenarios
-from tests.service import running_app
+from tests.support.fhir_server import running_fhir_server
+from tests.support.misbehaving_fhir import misbehaving_fhir_app
+from tests.support.scenarios import Scenario, load_scenarios
+from tests.support.service import running_app
 
 ROOT = Path(__file__).resolve().parents[2]
 ISSUER = "https://ehr.example.org"
@@ -131,7 +131,7 @@ def _cds_serve(tmp: Path, log: Path) -> Iterator[str]:
     port = _free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cds.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "cds.cli.main", "serve", "--port", str(port)],
             cwd=ROOT,
             env=_service_env(tmp),
             stdout=out,

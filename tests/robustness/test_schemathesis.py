@@ -20,9 +20,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from cds.app import create_app
+from cds.api.app import create_app
 from tests.conftest import NOW
-from tests.service import running_service
+from tests.support.service import running_service
 
 CHECKS = [
     not_a_server_error,

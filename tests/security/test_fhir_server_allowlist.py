@@ -2,7 +2,7 @@ import pytest
 
 from cds.exceptions import Forbidden
 from cds.security import check_fhir_server, is_loopback_host, parse_origin_patterns
-from cds.security.fhir_server import DEFAULT_PATTERNS
+from cds.security.allowlist import DEFAULT_PATTERNS
 
 
 def allowed(url: str, raw: str | None = None) -> bool:

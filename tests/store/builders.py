@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from cds.record import IssuedCard
+from cds.cards.issued import IssuedCard
 from cds.store import Coding, FeedbackEntry, ShownCards, Store, patient_hash
 from cds.types import JSON, TOPIC_SYSTEM, Topic
 
@@ -68,7 +68,7 @@ def record(
     store: Store, *cards: IssuedCard, patient: str = PATIENT, at: datetime = NOW
 ) -> set[str]:
     """The cards as one call's, written as a flush would: the patients whose feedback it linked."""
-    return store.record(at, cards=[shown(*cards, patient=patient, at=at)])
+    return store.save_calls(at, cards=[shown(*cards, patient=patient, at=at)])
 
 
 def accepted(card: IssuedCard, *suggestions: str, at: datetime = NOW) -> FeedbackEntry:

@@ -1,5 +1,5 @@
 """Every store test runs on SQLite (a file under tmp_path) and on PostgreSQL (a fresh schema in
-a database created for these tests and dropped after them): see `tests.postgres`.
+a database created for these tests and dropped after them): see `tests.support.postgres`.
 """
 
 import os
@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from cds.store import Store
-from tests.postgres import database_url
-from tests.postgres import postgres_database as postgres_database
+from tests.support.postgres import database_url
+from tests.support.postgres import postgres_database as postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

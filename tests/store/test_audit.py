@@ -3,7 +3,7 @@ from dataclasses import replace
 import pytest
 
 from cds.store import CallAudit, Store
-from tests.tables import count as rows
+from tests.support.tables import count as rows
 
 from .builders import NOW
 
@@ -19,12 +19,12 @@ CALL = CallAudit(
 
 
 def test_every_call_is_recorded(store: Store, url: str) -> None:
-    store.record(NOW, audits=[CALL, replace(CALL, topics=(), card_count=0, status=503)])
-    store.record(NOW, audits=[CALL])
+    store.save_calls(NOW, audits=[CALL, replace(CALL, topics=(), card_count=0, status=503)])
+    store.save_calls(NOW, audits=[CALL])
 
     assert rows(url, "call_audit") == 3
 
 
 def test_a_call_needs_an_aware_time(store: Store) -> None:
     with pytest.raises(ValueError, match="naive"):
-        store.record(NOW, audits=[replace(CALL, at=NOW.replace(tzinfo=None))])
+        store.save_calls(NOW, audits=[replace(CALL, at=NOW.replace(tzinfo=None))])

@@ -2,7 +2,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from cds.store import Store
-from tests.tables import count as rows
+from tests.support.tables import count as rows
 
 from .builders import NOW, overridden
 

@@ -5,7 +5,7 @@ import pytest
 
 from cds.exceptions import StoreUnavailable
 from cds.store import Store
-from cds.store.engine import connect
+from cds.store.database import connect
 
 NOT_A_DIRECTORY = "sqlite:////dev/null/cds/cds.sqlite3"
 NOTHING_LISTENING = "postgresql://postgres@127.0.0.1:1/x?connect_timeout=2"

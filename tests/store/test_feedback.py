@@ -7,7 +7,7 @@ import pytest
 from cds.exceptions import StoreUnavailable
 from cds.store import FeedbackEntry, FeedbackReceipt, Store
 from cds.store.schema import FEEDBACK_LIMITS
-from tests.tables import count as rows
+from tests.support.tables import count as rows
 
 from .builders import NOW, PATIENT, accepted, issued, overridden, record
 

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from cds.store import FeedbackReceipt, Store
-from tests.tables import rows
+from tests.support.tables import rows
 
 from .builders import NOW, OTHER_PATIENT, PATIENT, accepted, issued, overridden, record
 

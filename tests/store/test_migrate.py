@@ -11,11 +11,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import insert
 
 from cds.store import Store
-from cds.store.engine import connect, transaction
+from cds.store.database import connect, transaction
 from cds.store.migrate import alembic_config
 from cds.store.schema import feedback, metadata
-from tests.tables import count as rows
-from tests.tables import rows as all_rows
+from tests.support.tables import count as rows
+from tests.support.tables import rows as all_rows
 
 from .builders import NOW, issued, record
 

@@ -12,13 +12,13 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from cds.backlog import Backlog
+from cds.api.runtime import Runtime, StoreConnection
 from cds.metrics import REGISTRY
-from cds.runtime import Runtime, StoreConnection
 from cds.settings import Settings
 from cds.store import CallAudit, Store
-from cds.store.engine import connect
-from tests.tables import count, rows
+from cds.store.backlog import Backlog
+from cds.store.database import connect
+from tests.support.tables import count, rows
 
 from .builders import NOW, OTHER_PATIENT, PATIENT, accepted, issued, overridden, record, shown
 

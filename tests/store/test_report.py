@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from cds.report import format_report
+from cds.cli.report_text import format_report
 from cds.store import Coding, ReasonCount, Store, TopicReport
 
 from .builders import NOT_RELEVANT, NOW, accepted, issued, overridden, record

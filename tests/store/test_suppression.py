@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta
 
-from cds.record import IssuedCard
+from cds.cards.issued import IssuedCard
 from cds.store import Store
 
 from .builders import (

@@ -1,0 +1,1 @@
+"""The demo FHIR server and the card preview (`CDS_DEMO=true`)."""
