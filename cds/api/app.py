@@ -19,7 +19,7 @@ from cds.api.openapi import route_docs
 from cds.api.runtime import Runtime, StoreConnection, system_clock
 from cds.cards.text import card_text
 from cds.data.fhir_client import new_http_client
-from cds.demo.fhir import demo_fhir_router
+from cds.demo.fhir_server import demo_fhir_router
 from cds.demo.preview import preview_router
 from cds.exceptions import CdsError, Unauthorized
 from cds.logs import configure_logging, load_hash_key

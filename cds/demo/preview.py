@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from cds.data.documents import record_from_document, service_for_hook
-from cds.demo.fhir import PREFIX, Scenario, day_offset, load_scenarios, shift_dates
+from cds.demo.fhir_server import PREFIX, Scenario, day_offset, load_scenarios, shift_dates
 from cds.evaluation import evaluate
 from cds.types import JSON
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from cds.store.cards import joined
+from cds.store.recording import joined
 from cds.store.schema import call_audit, utc
 
 

@@ -15,11 +15,11 @@ from sqlalchemy import Engine, text
 
 from cds.cards.issued import IssuedCard
 from cds.store.audit import CallAudit, record_calls
-from cds.store.cards import ShownCards, card_patients, record_cards
 from cds.store.database import connect, transaction
 from cds.store.feedback import FeedbackEntry, FeedbackReceipt, save_feedback
 from cds.store.links import hold_link_lock, issued_patients, link_feedback, patients_with_feedback
 from cds.store.migrate import upgrade
+from cds.store.recording import ShownCards, card_patients, record_cards
 from cds.store.report import Report, build_report
 from cds.store.schema import utc
 from cds.store.suppression import Suppression, accepted_physio, suppressed

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, select
 
 from cds.cards.issued import IssuedCard
-from cds.store.cards import joined
+from cds.store.recording import joined
 from cds.store.schema import feedback, issued_card, issued_suggestion
 from cds.types import JSON, PHYSIOTHERAPY_REFERRAL
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from cds.demo.fhir import load_scenarios, shift_dates
+from cds.demo.fhir_server import load_scenarios, shift_dates
 from cds.demo.preview import engine_outcome
 from tests.conftest import NOW
 from tests.support.service import running_app, running_service

@@ -9,7 +9,7 @@ import httpx
 import orjson
 import pytest
 
-from cds.demo.fhir import load_scenarios, shift_dates
+from cds.demo.fhir_server import load_scenarios, shift_dates
 from cds.demo.preview import engine_outcome
 from tests.conftest import NOW
 from tests.support.service import running_service

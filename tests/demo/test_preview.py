@@ -8,7 +8,7 @@ import httpx
 import orjson
 import pytest
 
-from cds.demo.fhir import load_scenarios
+from cds.demo.fhir_server import load_scenarios
 from cds.demo.preview import TEMPLATES, engine_outcome
 from tests.support.service import running_service
 
