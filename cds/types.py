@@ -4,7 +4,13 @@ from typing import Any, Literal
 
 Hook = Literal["patient-view", "order-select", "order-sign"]
 Indicator = Literal["info", "warning", "critical"]
-Topic = Literal["spinal-origin", "red-flag", "inflammatory-pattern", "order-spinal-origin"]
+Topic = Literal[
+    "spinal-origin",
+    "red-flag",
+    "inflammatory-pattern",
+    "order-spinal-origin",
+    "imaging-appropriateness",
+]
 Outcome = Literal["accepted", "overridden"]
 
 JSON = dict[str, Any]

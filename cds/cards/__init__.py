@@ -8,6 +8,7 @@ from datetime import date
 
 from cds.cards.catalog import catalog
 from cds.cards.describe import EvidenceLine, fact_line, measurement_line, sites_phrase
+from cds.cards.imaging import imaging_card
 from cds.cards.issued import IssuedCard
 from cds.cards.suggestions import Offer, reason_references, suggestion
 from cds.cards.text import CardText, card_text
@@ -342,4 +343,6 @@ def build_cards(
         cards.extend(builder.finding_card(f) for f in findings.findings)
     elif findings.orders and not findings.red_flags:
         cards.append(builder.order_card(findings.orders))
+    if findings.imaging is not None:
+        cards.append(imaging_card(builder, findings.imaging))
     return cards[: term.rules.max_cards]

@@ -38,7 +38,13 @@ class CardText:
         }
         self._details = {
             name: self.env.get_template(f"{name}.md.j2")
-            for name in ("spinal-origin", "inflammatory-pattern", "red-flag", "order-spinal-origin")
+            for name in (
+                "spinal-origin",
+                "inflammatory-pattern",
+                "red-flag",
+                "order-spinal-origin",
+                "imaging-appropriateness",
+            )
         }
 
     def word(self, group: str, key: str) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from cds.engine.context import build_context
+from cds.engine.imaging import find_imaging
 from cds.engine.model import (
     Finding,
     Findings,
+    ImagingFinding,
     IndicatorResult,
     JointSite,
     NG65Result,
@@ -25,6 +27,7 @@ from cds.types import Hook
 __all__ = [
     "Finding",
     "Findings",
+    "ImagingFinding",
     "IndicatorResult",
     "JointSite",
     "NG65Result",
@@ -39,6 +42,7 @@ def find(facts: Facts, hook: Hook, now: datetime, term: Terminology) -> Findings
     findings = find_patterns(ctx)
     red_flags, stable = find_red_flags(ctx)
     orders = find_orders(ctx, findings) if hook != "patient-view" and not red_flags else ()
+    imaging = find_imaging(ctx) if hook != "patient-view" and not red_flags else None
     start_back = next((m for m in facts.measurements if m.marker == "start-back"), None)
     patient = facts.patient
     return Findings(
@@ -55,6 +59,7 @@ def find(facts: Facts, hook: Hook, now: datetime, term: Terminology) -> Findings
         age_concern=bool(
             patient and patient.age is not None and patient.age > term.rules.age_concern
         ),
+        imaging=imaging,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cds.facts import DraftOrder, Fact, Measurement, PatientInfo, Referral, Side
+from cds.facts import DraftOrder, Fact, ImagingOrder, Measurement, PatientInfo, Referral, Side
 
 Pattern = Literal["radicular", "compensatory", "biomechanical", "inflammatory"]
 Level = Literal["warning", "info"]
@@ -101,6 +101,22 @@ class OrderFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class ImagingFinding:
+    """Draft lumbar spine imaging for low back pain or sciatica (clinical-logic.md §6)."""
+
+    orders: tuple[ImagingOrder, ...]
+    level: Level
+    """info: radicular pain for the rule's number of days or more; else warning."""
+    back: tuple[Fact, ...]
+    """The current low back pain or sciatica; empty when only the orders' reasons name it."""
+    radicular: tuple[Fact, ...]
+    radicular_days: int | None
+    """How long the longest-standing radicular pain has lasted, when its onset is known."""
+    cms166: bool
+    """The patient is in CMS166's population (age, a new low back pain diagnosis)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Findings:
     patient_id: str
     patient: PatientInfo | None
@@ -114,3 +130,4 @@ class Findings:
     start_back: Measurement | None = None
     pain_scores: tuple[Measurement, ...] = ()
     age_concern: bool = False
+    imaging: ImagingFinding | None = None

@@ -8,10 +8,12 @@ from typing import Any
 from cds.facts.conditions import condition_facts
 from cds.facts.fhir.dates import to_date, today_of, years_between
 from cds.facts.fhir.validate import CONDITION, OBSERVATION, SERVICE_REQUEST, InvalidResource, Memo
+from cds.facts.imaging import imaging_order, may_be_imaging
 from cds.facts.model import (
     DraftOrder,
     Fact,
     Facts,
+    ImagingOrder,
     Measurement,
     PatientInfo,
     Referral,
@@ -37,6 +39,7 @@ class _Collector:
         self.measurements: list[Measurement] = []
         self.referrals: list[Referral] = []
         self.orders: list[DraftOrder] = []
+        self.imaging_orders: list[ImagingOrder] = []
         self.skipped: list[SkippedResource] = []
         self.ignored: list[str] = []
         self.patient: PatientInfo | None = None
@@ -63,6 +66,7 @@ class _Collector:
             orders=tuple(self.orders),
             skipped=tuple(self.skipped),
             ignored=tuple(self.ignored),
+            imaging_orders=tuple(self.imaging_orders),
         )
 
     def _skip(self, source: str, index: int, raw: Any, rtype: str, reason: str) -> None:
@@ -135,8 +139,10 @@ class _Collector:
         matches = match_codeable(raw.get("code"), self.term, text_with_standard_codes=True)
         wanted = bool(referral_kinds(matches))
         if draft and not wanted:
-            wanted = any("order-watched" in m.concept.roles for m in matches) or _imaging(
-                raw, self.term
+            wanted = (
+                any("order-watched" in m.concept.roles for m in matches)
+                or may_be_imaging(matches)
+                or _imaging(raw, self.term)
             )
         if not wanted:
             return
@@ -151,6 +157,9 @@ class _Collector:
             order = draft_order(model, reference, matches, self.term)
             if order is not None:
                 self.orders.append(order)
+            imaging = imaging_order(model, reference, matches, self.term)
+            if imaging is not None:
+                self.imaging_orders.append(imaging)
 
     def _selected(self, reference: str) -> bool:
         selections = self.record.selections

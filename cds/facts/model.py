@@ -112,6 +112,21 @@ class DraftOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class ImagingOrder:
+    """A draft X-ray, MRI or CT of the lumbar spine (order hooks), by its code or its bodySite."""
+
+    reference: str
+    modality: str
+    """"xray", "mri", "ct", or "imaging" (an imaging category with a lumbar bodySite)."""
+    label: str
+    code: str
+    """"system|code" that made it lumbar imaging, or "bodySite" (category and bodySite only)."""
+    reasons: tuple[str, ...] = ()
+    """Concept ids of the back complaints in its reasonCode."""
+    reason_references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Facts:
     patient_id: str
     patient: PatientInfo | None
@@ -122,6 +137,7 @@ class Facts:
     skipped: tuple[SkippedResource, ...] = ()
     ignored: tuple[str, ...] = field(default=())
     """References read but left out by status rules (refuted, entered-in-error, ...)."""
+    imaging_orders: tuple[ImagingOrder, ...] = ()
 
     def with_role(self, role: str) -> tuple[Fact, ...]:
         return tuple(f for f in self.facts if role in f.roles)

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cds.terminology.imaging_rules import ImagingRules, parse_imaging_rules
+
 
 @dataclass(frozen=True, slots=True)
 class IndicatorRule:
@@ -45,6 +47,7 @@ class Rules:
     lower_limb: frozenset[str]
     max_text_chars: int
     max_cards: int
+    imaging: ImagingRules
     _by_key: Mapping[str, IndicatorRule] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -109,4 +112,5 @@ def parse_rules(raw: Mapping[str, Any]) -> Rules:
         lower_limb=frozenset(raw["limbs"]["lower"]),
         max_text_chars=int(raw["maxTextChars"]),
         max_cards=int(raw["maxCards"]),
+        imaging=parse_imaging_rules(raw["imagingAppropriateness"]),
     )
