@@ -36,7 +36,13 @@ def test_scenarios_cover_every_hook_topic_and_no_card() -> None:
     hooks = {s.hook for s in SCENARIOS}
     topics = {c["topic"] for s in SCENARIOS for c in s.expect["cards"]}
     assert hooks == {"patient-view", "order-select", "order-sign"}
-    assert topics == {"spinal-origin", "red-flag", "inflammatory-pattern", "order-spinal-origin"}
+    assert topics == {
+        "spinal-origin",
+        "red-flag",
+        "inflammatory-pattern",
+        "order-spinal-origin",
+        "imaging-appropriateness",
+    }
     assert sum(1 for s in SCENARIOS if not s.expect["cards"]) >= 8
 
 
@@ -55,8 +61,15 @@ def test_scenario(scenario: Scenario) -> None:
     for issued in evaluation.cards:
         assert issued.topic == issued.card["source"]["topic"]["code"]
         assert len(issued.fingerprint) == 32
+        drafts = {
+            f"ServiceRequest/{entry['resource']['id']}"
+            for entry in scenario.request["context"].get("draftOrders", {}).get("entry", [])
+        }
         for suggestion in issued.card.get("suggestions", []):
             for action in suggestion["actions"]:
+                if action["type"] == "delete":
+                    assert action["resourceId"] in drafts
+                    continue
                 resource = ServiceRequest.model_validate(action["resource"])
                 assert resource.subject is not None
                 assert (
@@ -90,3 +103,23 @@ def test_assert_outcome_can_fail() -> None:
             [dict(cards[0], links=[])],
             {"cards": [{"topic": "spinal-origin", "indicator": "warning"}]},
         )
+
+
+def test_links_and_replacement_suggestions_are_checked() -> None:
+    scenario = next(s for s in SCENARIOS if s.name.startswith("imaging-order-select-lumbar-mri"))
+    cards = [
+        c.card
+        for c in evaluate(record_from_request(scenario.request), "order-select", FIXED_NOW).cards
+    ]
+    card = {"topic": "imaging-appropriateness", "indicator": "warning"}
+    assert_outcome(cards, {"cards": [dict(card, links_present=["CMS166"])]})
+    with pytest.raises(AssertionError):
+        assert_outcome(cards, {"cards": [dict(card, links_absent=["CMS166"])]})
+    with pytest.raises(AssertionError):
+        assert_outcome([dict(cards[0], selectionBehavior="any")], {"cards": [card]})
+    unsaid = [
+        dict(s, actions=[{"type": "delete", "resourceId": "ServiceRequest/x"}])
+        for s in cards[0]["suggestions"]
+    ]
+    with pytest.raises(AssertionError):
+        assert_outcome([dict(cards[0], suggestions=unsaid)], {"cards": [card]})

@@ -22,7 +22,15 @@ FIXED_NOW = datetime(2026, 6, 1, 9, 0, 0, tzinfo=UTC)
 
 SUGGESTION_SYSTEM = "https://spinal-origin-cds.example.org/CodeSystem/suggestion"
 INDICATORS = frozenset({"info", "warning", "critical"})
-TOPICS = frozenset({"spinal-origin", "red-flag", "inflammatory-pattern", "order-spinal-origin"})
+TOPICS = frozenset(
+    {
+        "spinal-origin",
+        "red-flag",
+        "inflammatory-pattern",
+        "order-spinal-origin",
+        "imaging-appropriateness",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -83,14 +91,20 @@ def assert_well_formed(card: dict[str, Any]) -> None:
         assert isinstance(s.get("uuid"), str) and s["uuid"], f"{where}: suggestion uuid"
         assert s.get("label"), f"{where}: suggestion label"
         for action in s.get("actions", []):
-            assert action.get("type") == "create", f"{where}: only create actions allowed"
+            if action.get("type") == "delete":
+                assert action.get("description"), f"{where}: delete without description"
+                assert action.get("resourceId", "").startswith("ServiceRequest/"), where
+                continue
+            assert action.get("type") == "create", f"{where}: only create or delete actions"
             resource = action.get("resource", {})
             assert resource.get("resourceType") == "ServiceRequest", where
             assert resource.get("status") == "draft", f"{where}: suggestion not draft"
             assert resource.get("intent") == "proposal", f"{where}: suggestion intent"
             assert resource.get("subject", {}).get("reference", "").startswith("Patient/"), where
     if suggestions:
-        assert card.get("selectionBehavior") == "any", f"{where}: selectionBehavior"
+        deletes = any(a.get("type") == "delete" for s in suggestions for a in s.get("actions", []))
+        behaviour = "at-most-one" if deletes else "any"
+        assert card.get("selectionBehavior") == behaviour, f"{where}: selectionBehavior"
     for link in card.get("links", []):
         assert link.get("type") == "absolute" and link.get("url", "").startswith("http"), where
     _assert_no_empty(card, where)
@@ -137,3 +151,8 @@ def assert_outcome(cards_json: list[dict[str, Any]], expect: dict[str, Any]) -> 
             assert any(token in codes for codes in offered), f"{token} not suggested: {got}"
         for token in expected.get("suggestions_absent", []):
             assert not any(token in codes for codes in offered), f"{token} suggested: {got}"
+        links = [link["label"].lower() for link in match.get("links", [])]
+        for label in expected.get("links_present", []):
+            assert any(label.lower() in link for link in links), f"no link {label}: {links}"
+        for label in expected.get("links_absent", []):
+            assert not any(label.lower() in link for link in links), f"link {label}: {links}"
