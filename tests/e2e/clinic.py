@@ -10,6 +10,7 @@ import httpx
 from tests.support.scenarios import FIXED_NOW, FIXTURES_DIR
 
 PV = "/cds-services/spinal-origin-patient-view"
+ORDER_SELECT = "/cds-services/spinal-origin-order-select"
 PROJECT_REASONS = "https://spinal-origin-cds.example.org/CodeSystem/override-reason"
 PHYSIOTHERAPY_REFERRAL = "308447003"
 
@@ -25,6 +26,8 @@ RADICULAR = scenario_request("radicular-right-knee")
 """One spinal-origin warning card (right knee, lumbar roots) with a physiotherapy suggestion."""
 CAUDA_EQUINA = scenario_request("red-flag-cauda-equina-coded")
 """A critical red-flag card and a spinal-origin card without physiotherapy."""
+LUMBAR_MRI = scenario_request("imaging-order-select-lumbar-mri-new-low-back-pain")
+"""order-select: an imaging-appropriateness card offering to replace the MRI with physiotherapy."""
 
 
 def with_condition(request: Json, code: str, display: str, onset: str = "2026-05-20") -> Json:
@@ -115,15 +118,15 @@ def stamp(minute: int) -> str:
     return (FIXED_NOW + timedelta(minutes=minute)).isoformat().replace("+00:00", "Z")
 
 
-def call(client: httpx.Client, request: Json) -> list[Json]:
-    response = client.post(PV, json=request)
+def call(client: httpx.Client, request: Json, service: str = PV) -> list[Json]:
+    response = client.post(service, json=request)
     assert response.status_code == 200, response.text
     cards: list[Json] = response.json()["cards"]
     return cards
 
 
-def post_feedback(client: httpx.Client, *items: Json) -> Json:
-    response = client.post(f"{PV}/feedback", json={"feedback": list(items)})
+def post_feedback(client: httpx.Client, *items: Json, service: str = PV) -> Json:
+    response = client.post(f"{service}/feedback", json={"feedback": list(items)})
     assert response.status_code == 200, response.text
     receipt: Json = response.json()
     return receipt

@@ -13,6 +13,8 @@ import pytest
 
 from tests.e2e.clinic import (
     CAUDA_EQUINA,
+    LUMBAR_MRI,
+    ORDER_SELECT,
     PROJECT_REASONS,
     RADICULAR,
     accepted,
@@ -42,6 +44,13 @@ EXPECTED = {
     },
     "inflammatory-pattern": EMPTY,
     "order-spinal-origin": EMPTY,
+    "imaging-appropriateness": {
+        "issued": 2,
+        "accepted": 1,
+        "overridden": 1,
+        "ignored": 0,
+        "overrideReasons": [("result-would-change-management", 1)],
+    },
 }
 
 
@@ -63,8 +72,9 @@ def posted(client: httpx.Client, db: str) -> Iterator[str]:
     """Cards issued, accepted, overridden and ignored through HTTP; the database's URL.
 
     Four radicular calls before any feedback issue four spinal-origin cards; two cauda equina
-    calls each issue a red flag and a spinal-origin card. One feedback entry is about a card the
-    service never issued.
+    calls each issue a red flag and a spinal-origin card; two order-select calls for a lumbar MRI
+    each issue an imaging card, one accepted (the order replaced by physiotherapy), one
+    overridden. One feedback entry is about a card the service never issued.
     """
     radicular = [one_card(call(client, RADICULAR), "spinal-origin") for _ in range(4)]
     flagged = [call(client, CAUDA_EQUINA) for _ in range(2)]
@@ -80,6 +90,16 @@ def posted(client: httpx.Client, db: str) -> Iterator[str]:
         overridden("never-issued-card", "already-assessed", minute=7),
     )
     assert receipt == {"stored": 7, "duplicates": 0, "unknownCards": 1}
+    lumbar = [one_card(call(client, LUMBAR_MRI, ORDER_SELECT), "imaging-appropriateness")]
+    lumbar.append(one_card(call(client, LUMBAR_MRI, ORDER_SELECT), "imaging-appropriateness"))
+    replace = [s for s in lumbar[0]["suggestions"] if s["isRecommended"]]
+    receipt = post_feedback(
+        client,
+        accepted(lumbar[0], *replace, minute=8),
+        overridden(lumbar[1], "result-would-change-management", minute=9),
+        service=ORDER_SELECT,
+    )
+    assert receipt == {"stored": 2, "duplicates": 0, "unknownCards": 0}
     yield db
 
 
@@ -105,7 +125,7 @@ def test_json(posted: str) -> None:
 def test_text(posted: str) -> None:
     lines = cds_report(posted).splitlines()
 
-    table = {line.split()[0]: line.split()[1:] for line in lines[2:7]}
+    table = {line.split()[0]: line.split()[1:] for line in lines[2:8]}
     assert table["topic"] == ["issued", "accepted", "overridden", "ignored"]
     for topic, counts in EXPECTED.items():
         measures = [str(counts[m]) for m in ("issued", "accepted", "overridden", "ignored")]
@@ -116,6 +136,11 @@ def test_text(posted: str) -> None:
         ["spinal-origin", "1", f"patient-declined Patient declined ({PROJECT_REASONS})"],
         ["red-flag", "1", f"not-clinically-relevant Not clinically relevant ({PROJECT_REASONS})"],
     ]
+    assert [
+        "imaging-appropriateness",
+        "1",
+        f"result-would-change-management The result would change management ({PROJECT_REASONS})",
+    ] in reasons
     assert lines[-1] == "Feedback on cards with no record: 1"
 
 
@@ -142,6 +167,6 @@ def test_since_counts_cards_issued_from_that_day(posted: str) -> None:
     same_day = json.loads(cds_report(posted, "--since", "2026-06-01", "--format", "json"))
     next_day = json.loads(cds_report(posted, "--since", "2026-06-02", "--format", "json"))
 
-    assert [t["issued"] for t in same_day["topics"]] == [6, 2, 0, 0]
-    assert [t["issued"] for t in next_day["topics"]] == [0, 0, 0, 0]
+    assert [t["issued"] for t in same_day["topics"]] == [6, 2, 0, 0, 2]
+    assert [t["issued"] for t in next_day["topics"]] == [0, 0, 0, 0, 0]
     assert next_day["unknownCardFeedback"] == 0

@@ -50,6 +50,7 @@ def test_outcomes_are_counted_per_topic(reported: Store) -> None:
         "red-flag",
         "inflammatory-pattern",
         "order-spinal-origin",
+        "imaging-appropriateness",
     ]
     assert by_topic["spinal-origin"] == TopicReport(
         topic="spinal-origin",
