@@ -57,7 +57,9 @@ class Action(_Doc):
     type: Literal["create", "update", "delete"]
     description: str = Field(min_length=1)
     resource: JSON | SkipJsonSchema[None] = Field(None, description="a FHIR resource")
-    resourceId: list[str] | SkipJsonSchema[None] = None
+    resourceId: str | SkipJsonSchema[None] = Field(
+        None, min_length=1, description="delete: a relative reference, e.g. ServiceRequest/123"
+    )
 
 
 class Suggestion(_Doc):

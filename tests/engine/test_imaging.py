@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from markdown_it import MarkdownIt
+from pydantic import ValidationError
 
+from cds.api.openapi import Card
 from cds.evaluation import evaluate
 from cds.types import JSON
 from tests.support.scenarios import FIXED_NOW, load_scenarios, record_from_request
@@ -241,3 +243,12 @@ def test_patient_view_never_shows_the_imaging_card() -> None:
     req["hook"] = "patient-view"
     req["context"] = {k: v for k, v in req["context"].items() if k != "draftOrders"}
     assert cards(req) == []
+
+
+def test_the_card_matches_the_services_own_openapi_card() -> None:
+    [card] = imaging(request("imaging-order-select-lumbar-mri-new-low-back-pain"))
+    Card.model_validate(card)
+    broken = copy.deepcopy(card)
+    broken["suggestions"][0]["actions"][1]["resourceId"] = ["ServiceRequest/x"]
+    with pytest.raises(ValidationError):
+        Card.model_validate(broken)
