@@ -185,3 +185,133 @@ def test_sandbox_flow_from_another_origin(demo_service: str, page: Page) -> None
     assert page.locator("#error").inner_text() == ""
     assert page.locator("#cards li").all_inner_texts() == expected
     assert page.locator("#feedback").inner_text() == "200"
+
+
+PAMA_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>sandbox-like PAMA imaging screen</title></head>
+<body><h1>PAMA Imaging</h1>
+<h2>order-select</h2><ul id="order-select"></ul><p id="feedback"></p>
+<button id="sign" disabled>Sign order</button>
+<h2>order-sign</h2><ul id="order-sign"></ul><p id="error"></p>
+<script>
+const SERVICE = __SERVICE__, FHIR = __FHIR__, PATIENT = __PATIENT__, STUDY = __STUDY__,
+  REASON = __REASON__;
+async function json(url, options) {
+  const response = await fetch(url, options);
+  if (!response.ok) throw new Error(url + " answered " + response.status);
+  return response.json();
+}
+// What the sandbox's PAMA screen sends: one draft ServiceRequest coded only by its CPT code,
+// intent plan, a SNOMED CT reason, in a Bundle without type.
+function context(hook, patientId) {
+  const order = {resourceType: "ServiceRequest", id: "example-request-id", status: "draft",
+    intent: "plan", code: {coding: [{system: "http://www.ama-assn.org/go/cpt", code: STUDY}]},
+    subject: {reference: "Patient/" + patientId},
+    reasonCode: [{coding: [{system: "http://snomed.info/sct", code: REASON}]}]};
+  const value = {userId: "Practitioner/sandbox", patientId,
+                 draftOrders: {resourceType: "Bundle", entry: [{resource: order}]}};
+  if (hook === "order-select") value.selections = ["ServiceRequest/example-request-id"];
+  return value;
+}
+async function call(discovery, hook, patient) {
+  const service = discovery.services.find((s) => s.hook === hook);
+  const fhir = {headers: {Accept: "application/fhir+json"}};
+  const prefetch = {};
+  for (const [key, template] of Object.entries(service.prefetch)) {
+    const query = template.replaceAll("{{context.patientId}}", patient.id);
+    prefetch[key] = await json(FHIR + "/" + query, fhir);
+  }
+  const answer = await json(SERVICE + "/cds-services/" + service.id, {
+    method: "POST", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({hook, hookInstance: crypto.randomUUID(), fhirServer: FHIR,
+                          context: context(hook, patient.id), prefetch}),
+  });
+  for (const card of answer.cards) {
+    const item = document.createElement("li");
+    item.className = "card " + card.indicator;
+    const summary = document.createElement("span");
+    summary.className = "summary";
+    summary.textContent = card.summary;
+    item.append(summary);
+    for (const suggestion of card.suggestions || []) {
+      const button = document.createElement("button");
+      button.className = "suggestion";
+      button.textContent = suggestion.label;
+      button.dataset.actions = suggestion.actions
+        .map((a) => a.type + " " + (a.resourceId || a.resource.resourceType)).join("; ");
+      button.onclick = async () => {
+        const feedback = await fetch(SERVICE + "/cds-services/" + service.id + "/feedback", {
+          method: "POST", headers: {"Content-Type": "application/json"},
+          body: JSON.stringify({feedback: [{card: card.uuid, outcome: "accepted",
+            acceptedSuggestions: [{id: suggestion.uuid}],
+            outcomeTimestamp: new Date().toISOString()}]}),
+        });
+        document.getElementById("feedback").textContent = String(feedback.status);
+        document.getElementById("sign").disabled = false;
+      };
+      item.append(button);
+    }
+    document.getElementById(hook).append(item);
+  }
+}
+async function run() {
+  const discovery = await json(SERVICE + "/cds-services");
+  const fhir = {headers: {Accept: "application/fhir+json"}};
+  const patient = await json(FHIR + "/Patient/" + PATIENT, fhir);
+  await call(discovery, "order-select", patient);
+  document.getElementById("sign").onclick = () =>
+    call(discovery, "order-sign", patient)
+      .catch((error) => { document.getElementById("error").textContent = String(error); })
+      .finally(() => { document.body.dataset.signed = "yes"; });
+}
+run().catch((error) => { document.getElementById("error").textContent = String(error); })
+  .finally(() => { document.body.dataset.done = "yes"; });
+</script></body></html>
+"""
+
+
+def test_pama_imaging_screen_shows_the_lumbar_imaging_card(demo_service: str, page: Page) -> None:
+    """The sandbox's PAMA screen flow: order-select for its default study (CT lumbar spine,
+    reason low back pain), the clinician takes the suggestion to replace it with physiotherapy,
+    then signs: the order-sign card no longer offers physiotherapy (the feedback was used)."""
+    scenario = next(
+        s
+        for s in load_scenarios(ROOT / "fixtures").items
+        if s.slug == "imaging-pama-sandbox-lumbar-ct"
+    )
+    [expected] = engine_outcome(scenario).cards
+    pama_page = (
+        PAMA_PAGE.replace("__SERVICE__", json.dumps(demo_service))
+        .replace("__FHIR__", json.dumps(demo_service + "/demo/fhir"))
+        .replace("__PATIENT__", json.dumps(scenario.patient_id))
+        .replace("__STUDY__", json.dumps("72133"))
+        .replace("__REASON__", json.dumps("279039007"))
+    )
+
+    async def ehr(request: Request) -> HTMLResponse:
+        return HTMLResponse(pama_page)
+
+    with running_app(Starlette(routes=[Route("/", ehr)])) as ehr_origin:
+        page.goto(ehr_origin + "/")
+        page.wait_for_selector("body[data-done=yes]")
+        assert page.locator("#error").inner_text() == ""
+        selected = page.locator("#order-select li.card.warning")
+        assert selected.locator(".summary").all_inner_texts() == [expected["summary"]]
+        buttons = selected.locator("button.suggestion")
+        assert buttons.all_inner_texts() == [s["label"] for s in expected["suggestions"]]
+        replace = buttons.filter(has_text="physiotherapy")
+        assert replace.get_attribute("data-actions") == (
+            "create ServiceRequest; delete ServiceRequest/example-request-id"
+        )
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "pama-order-select.png"), full_page=True)
+        replace.click()
+        page.wait_for_function("document.getElementById('feedback').textContent !== ''")
+        assert page.locator("#feedback").inner_text() == "200"
+        page.locator("#sign").click()
+        page.wait_for_selector("body[data-signed=yes]")
+    assert page.locator("#error").inner_text() == ""
+    signed = page.locator("#order-sign li.card.warning")
+    assert signed.locator(".summary").all_inner_texts() == [expected["summary"]]
+    labels = signed.locator("button.suggestion").all_inner_texts()
+    assert labels and not any("physiotherapy" in label for label in labels)
