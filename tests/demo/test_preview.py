@@ -67,6 +67,18 @@ def test_run_live_answers_like_the_engine(preview: httpx.Client) -> None:
     assert live.count('<article class="card') == len(engine_outcome(scenario).cards)
 
 
+def test_the_lumbar_imaging_card_shows_what_replacing_the_order_would_do(
+    preview: httpx.Client,
+) -> None:
+    page = preview.get("/preview/imaging-order-select-lumbar-mri-new-low-back-pain").text
+    assert "as expected" in page and "MISMATCH" not in page
+    assert "topic imaging-appropriateness" in page
+    assert "Suggestions (select at-most-one)" in page
+    assert "delete: Cancel the draft order: MRI lumbar spine without contrast" in page
+    assert "<code>ServiceRequest/sr-pt-img-mri-new-draft-1</code>" in page
+    assert "CMS166: Use of Imaging Studies for Low Back Pain" in page
+
+
 def test_a_mismatch_is_flagged(tmp_path: Path) -> None:
     scenario = SCENARIOS[0]
     fixture = orjson.loads((FIXTURES / f"{scenario.slug}.json").read_bytes())
