@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from cds.cards import _Builder
 
 TOPIC: Topic = "imaging-appropriateness"
-_MARKUP = re.compile(r"([\\`*_{}\[\]()<>#+!|~&-])")
+_MARKUP = re.compile(r"([\\`*_\[\]<>&~|])")
 
 
 def imaging_card(b: _Builder, finding: ImagingFinding) -> IssuedCard:
@@ -29,7 +29,7 @@ def imaging_card(b: _Builder, finding: ImagingFinding) -> IssuedCard:
     rules = b.term.rules.imaging
     facts = tuple({f.reference: f for f in (*finding.back, *finding.radicular)}.values())
     reasons = [
-        b.term.concepts[c].title
+        b.term.concepts[c]
         for c in dict.fromkeys(r for o in finding.orders for r in o.reasons)
         if c in b.term.concepts
     ]
@@ -41,9 +41,9 @@ def imaging_card(b: _Builder, finding: ImagingFinding) -> IssuedCard:
         cms166=f"{rules.cms166.min_age}\u2013{rules.cms166.max_age}" if finding.cms166 else "",
         cms166_days=rules.cms166.within_days,
         evidence=b.evidence_lines(facts),
-        reasons=reasons,
+        reasons=[c.title for c in reasons],
         exclusions=_exclusions(words["exclusions"], rules.exclusions),
-        radicular=bool(finding.radicular),
+        radicular=bool(finding.radicular) or any("radiating" in c.roles for c in reasons),
         existing=b.existing(),
     )
     references = tuple(f.reference for f in facts) + tuple(

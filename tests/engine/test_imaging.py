@@ -252,3 +252,12 @@ def test_the_card_matches_the_services_own_openapi_card() -> None:
     broken["suggestions"][0]["actions"][1]["resourceId"] = ["ServiceRequest/x"]
     with pytest.raises(ValidationError):
         Card.model_validate(broken)
+
+
+def test_sciatica_brings_cauda_equina_safety_netting_even_as_the_orders_reason() -> None:
+    req = request("imaging-pama-sandbox-lumbar-ct")
+    [card] = imaging(req)
+    assert "cauda equina" not in card["detail"]
+    draft(req)["reasonCode"][0]["coding"][0]["code"] = "23056005"  # sciatica
+    [card] = imaging(req)
+    assert "cauda equina" in card["detail"]
