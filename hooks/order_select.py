@@ -20,7 +20,9 @@ SERVICE = Service(
     title="Spinal origin before joint imaging",
     description=(
         "While a joint X-ray, MRI, CT, ultrasound or orthopaedic referral is drafted: if the "
-        "joint's pain may come from the spine, suggests assessing the spine and physiotherapy."
+        "joint's pain may come from the spine, suggests assessing the spine and physiotherapy. "
+        "A lumbar spine X-ray, MRI or CT for low back pain or sciatica without a red flag: "
+        "imaging is not routinely needed (NICE NG59)."
     ),
     usage_requirements=USAGE_REQUIREMENTS,
     context_model=OrderSelectContext,

@@ -15,7 +15,8 @@ SERVICE = Service(
     title="Spinal origin at signing",
     description=(
         "When orders are signed: checks every draft joint imaging or orthopaedic order for a "
-        "joint whose pain may come from the spine, and escalates red flags."
+        "joint whose pain may come from the spine, every lumbar spine X-ray, MRI or CT for low "
+        "back pain or sciatica (NICE NG59), and escalates red flags."
     ),
     usage_requirements=USAGE_REQUIREMENTS,
     context_model=OrderSignContext,
