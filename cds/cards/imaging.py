@@ -44,6 +44,7 @@ def imaging_card(b: _Builder, finding: ImagingFinding) -> IssuedCard:
         reasons=[c.title for c in reasons],
         exclusions=_exclusions(words["exclusions"], rules.exclusions),
         radicular=bool(finding.radicular) or any("radiating" in c.roles for c in reasons),
+        stable=[f"{escape(f.label)} (`{f.reference}`)" for f in b.f.stable],
         existing=b.existing(),
     )
     references = tuple(f.reference for f in facts) + tuple(

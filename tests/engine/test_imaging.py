@@ -261,3 +261,17 @@ def test_sciatica_brings_cauda_equina_safety_netting_even_as_the_orders_reason()
     draft(req)["reasonCode"][0]["coding"][0]["code"] = "23056005"  # sciatica
     [card] = imaging(req)
     assert "cauda equina" in card["detail"]
+
+
+def test_a_long_standing_finding_is_named_to_ask_about_change() -> None:
+    req = request("imaging-order-sign-lumbar-mri-chronic-low-back-pain")
+    old_incontinence = copy.deepcopy(conditions(req)[0])
+    old_incontinence["resource"].update(
+        id="cond-old-incontinence",
+        code={"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "R32"}]},
+        onsetDateTime="2020-03-01",
+    )
+    conditions(req).append(old_incontinence)
+    [card] = imaging(req)
+    assert "ask about any change in" in card["detail"]
+    assert "Condition/cond-old-incontinence" in card["detail"]
