@@ -275,3 +275,34 @@ def test_a_long_standing_finding_is_named_to_ask_about_change() -> None:
     [card] = imaging(req)
     assert "ask about any change in" in card["detail"]
     assert "Condition/cond-old-incontinence" in card["detail"]
+
+
+def test_the_imaging_scenarios_cover_issue_15() -> None:
+    """At least 20: each code family, body-site-only orders, each exclusion, the six-week
+    radicular case, a red flag, cervical, thoracic and pelvic studies, and both order hooks."""
+    ours = [s for s in SCENARIOS.values() if s.name.startswith("imaging-")]
+    assert len(ours) >= 20
+    assert {s.hook for s in ours} == {"order-select", "order-sign"}
+    codes = {
+        c["code"]
+        for s in ours
+        for e in s.request["context"]["draftOrders"]["entry"]
+        for c in e["resource"].get("code", {}).get("coding", [])
+    }
+    assert {"72100", "72120", "72148", "72158", "72131", "72133"} <= codes
+    assert {"72141", "72146", "72170", "77080", "64483", "113091000"} <= codes
+    exclusions = {s.name.removeprefix("imaging-exclusion-").split("-")[0] for s in ours}
+    assert {
+        "cancer",
+        "trauma",
+        "iv",
+        "neurological",
+        "immunosuppression",
+        "long",
+        "spondyloarthritis",
+        "previous",
+    } <= exclusions
+    assert {
+        "imaging-radicular-six-weeks-info",
+        "imaging-red-flag-cauda-equina-with-lumbar-mri",
+    } <= {s.name for s in ours}
