@@ -22,7 +22,7 @@ from cds.facts.record import PatientRecord
 from cds.protocol import CdsRequest, FeedbackRequest
 from cds.security import check_fhir_server
 from cds.services import Service
-from cds.store import CallAudit, Coding, FeedbackEntry, ShownCards, Store, patient_hash, suppression
+from cds.store import CallAudit, FeedbackEntry, ShownCards, Store, patient_hash, suppression
 from cds.types import Hook
 from hooks import SERVICES
 
@@ -141,7 +141,7 @@ async def _issue(
         )
     )
     for card in cards:
-        if card.card["uuid"] in found.hidden:
+        if card.uuid in found.hidden:
             metrics.SUPPRESSED.labels(card.topic).inc()
     return shown
 
@@ -184,7 +184,7 @@ async def call_service(request: Request) -> Response:
         phash = patient_hash(record.patient_id, runtime.hash_key)
         cards = await _issue(runtime, evaluation.cards, phash, now, service.id, hook_instance)
         for card in cards:
-            metrics.CARDS.labels(card.topic, card.card["indicator"]).inc()
+            metrics.CARDS.labels(card.topic, card.indicator).inc()
         status = 200
         return JsonResponse({"cards": [card.card for card in cards]})
     except CdsError as exc:
@@ -220,11 +220,7 @@ async def feedback(request: Request) -> Response:
             card_uuid=item.card,
             outcome=item.outcome,
             accepted_suggestions=tuple(s.id for s in item.acceptedSuggestions),
-            override_reason=(
-                Coding(system=reason.system, code=reason.code, display=reason.display)
-                if item.overrideReason and (reason := item.overrideReason.reason)
-                else None
-            ),
+            override_reason=(item.overrideReason.reason if item.overrideReason else None),
             user_comment=item.overrideReason.userComment if item.overrideReason else None,
             outcome_timestamp=item.outcomeTimestamp,
         )

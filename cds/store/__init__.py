@@ -7,7 +7,7 @@ block the event loop. Every failure below this package is raised as `StoreUnavai
 
 from cds.store.audit import CallAudit
 from cds.store.database import DEFAULT_URL
-from cds.store.feedback import Coding, FeedbackEntry, FeedbackReceipt
+from cds.store.feedback import FeedbackEntry, FeedbackReceipt
 from cds.store.recording import ShownCards, patient_hash
 from cds.store.report import ReasonCount, Report, TopicReport
 from cds.store.store import Store
@@ -17,7 +17,6 @@ __all__ = [
     "DEFAULT_URL",
     "NOTHING_SUPPRESSED",
     "CallAudit",
-    "Coding",
     "FeedbackEntry",
     "FeedbackReceipt",
     "ReasonCount",

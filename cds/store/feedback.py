@@ -8,16 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from cds.protocol import Coding
 from cds.store.links import hold_link_lock, issued_patients
 from cds.store.schema import feedback, insert_new, utc
 from cds.types import Outcome
-
-
-@dataclass(frozen=True, slots=True)
-class Coding:
-    system: str | None
-    code: str
-    display: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

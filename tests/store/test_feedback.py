@@ -100,7 +100,7 @@ def test_two_stores_on_one_database_see_each_others_feedback(store: Store, url: 
         found = store.suppression(
             patient_hash=PATIENT, cards=[card], now=NOW, period=timedelta(days=1)
         )
-        assert found.hidden == {card.card["uuid"]}
+        assert found.hidden == {card.uuid}
         assert store.save_feedback(SERVICE, [overridden(card)], NOW).duplicates == 1
 
 

@@ -25,7 +25,7 @@ def test_feedback_before_its_card_is_linked_when_the_card_is_recorded(
     assert record(store, first, at=LATER) == {PATIENT}
 
     found = store.suppression(patient_hash=PATIENT, cards=[again], now=LATER, period=WEEK)
-    assert found.hidden == {again.card["uuid"]}
+    assert found.hidden == {again.uuid}
     (row,) = rows(url, "feedback")
     assert (row["known_card"], row["patient_hash"], row["linked_at"]) == (True, PATIENT, LATER)
     assert row["received_at"] == NOW
@@ -44,9 +44,7 @@ def test_link_finds_the_cards_recorded_since_their_feedback(store: Store, url: s
     store.save_feedback(SERVICE, [overridden(card), overridden("never-issued")], NOW)
     record(store, card)
     with Store.open(url) as other:
-        assert other.link([card.card["uuid"], "never-issued"], LATER) == {
-            card.card["uuid"]: PATIENT
-        }
+        assert other.link([card.uuid, "never-issued"], LATER) == {card.uuid: PATIENT}
 
     assert sorted(row["known_card"] for row in rows(url, "feedback")) == [False, True]
 

@@ -129,7 +129,7 @@ async def test_a_card_written_after_its_feedback_is_linked_and_then_hides(url: s
 
         await cds.flush()
 
-        assert (await cds.suppression(PATIENT, [again], NOW)).hidden == {again.card["uuid"]}
+        assert (await cds.suppression(PATIENT, [again], NOW)).hidden == {again.uuid}
 
 
 @pytest.mark.anyio
