@@ -1,6 +1,8 @@
 """The clinical core's one entry point: PatientRecord (raw FHIR JSON) → cards.
 
-Pure: no clock, no I/O at call time. `now` is passed in; terminology loads once at first use.
+No clock and no I/O at call time: `now` is passed in, terminology loads once at first use.
+The one thing drawn from outside is randomness, for card and suggestion uuids (`new_uuid`,
+replaceable for tests).
 """
 
 from __future__ import annotations

@@ -12,14 +12,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cds import metrics
-from cds.api.body import read_json_object, validate
+from cds.api.body import read_json_object
 from cds.api.runtime import Runtime
 from cds.cards.issued import IssuedCard
 from cds.data.prefetch import FetchPlan, gather
 from cds.evaluation import Evaluation, evaluate
 from cds.exceptions import CdsError, HookMismatch, InvalidRequest, UnknownService
 from cds.facts.record import PatientRecord
-from cds.protocol import CdsRequest, FeedbackRequest
+from cds.protocol import CdsRequest, FeedbackRequest, HookContext, validate
 from cds.security import check_fhir_server
 from cds.services import Service
 from cds.store import CallAudit, FeedbackEntry, ShownCards, Store, patient_hash, suppression
@@ -44,7 +44,7 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-def _service(request: Request) -> Service:
+def _service(request: Request) -> Service[HookContext]:
     service_id = request.path_params["service_id"]
     service = SERVICES.get(service_id)
     if service is None:
@@ -169,7 +169,7 @@ async def call_service(request: Request) -> Response:
             raise InvalidRequest("prefetch must be a JSON object", field="prefetch")
         plan = _fetch_plan(runtime, envelope)
         data = await gather(runtime.prefetch, envelope.context, prefetch, plan, runtime.http)
-        record = service.build_record(context, data)
+        record = service.record(context, data)
         now = runtime.clock()
         evaluation = await _evaluate(record, service.hook, now)
         if evaluation.skipped:
@@ -229,10 +229,4 @@ async def feedback(request: Request) -> Response:
     receipt = await runtime.save_feedback(service.id, entries)
     for entry in entries:
         metrics.FEEDBACK.labels(entry.outcome).inc()
-    return JsonResponse(
-        {
-            "stored": receipt.stored,
-            "duplicates": receipt.duplicates,
-            "unknownCards": receipt.unknown_cards,
-        }
-    )
+    return JsonResponse(receipt.model_dump())

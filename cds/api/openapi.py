@@ -89,7 +89,7 @@ _DESCRIPTIONS = {
     401: "missing or invalid CDS client JWT (when trusted issuers are configured)",
     404: "no CDS service with this id",
     412: "data the engine needs could be neither prefetched nor fetched in time",
-    413: "the body, or a prefetch value, is over a configured limit",
+    413: "the body, or the resources under a prefetch key (prefetched or fetched), over a limit",
     415: "the body is not application/json",
     503: "the store cannot be reached",
 }

@@ -1,14 +1,15 @@
 """The card a builder issues is typed: its suggestions' kinds are read, never its JSON."""
 
 from cds.cards.issued import IssuedCard
+from cds.data.scenarios import FIXTURES_NOW, load_scenarios
 from cds.evaluation import evaluate
 from cds.protocol import Card
-from tests.support.scenarios import FIXED_NOW, load_scenarios, record_from_request
+from tests.support.scenarios import record_from_request
 
 
 def _inflammatory_card() -> IssuedCard:
-    scenario = next(s for s in load_scenarios() if s.name == "inflammatory-ng65-criteria-met")
-    cards = evaluate(record_from_request(scenario.request), "patient-view", FIXED_NOW).cards
+    scenario = next(s for s in load_scenarios() if s.slug == "inflammatory-ng65-criteria-met")
+    cards = evaluate(record_from_request(scenario.request), "patient-view", FIXTURES_NOW).cards
     return next(c for c in cards if c.topic == "inflammatory-pattern")
 
 

@@ -32,9 +32,9 @@ from cds.facts.fhir.validate import (
     Memo,
     Reader,
 )
-from tests.facts.test_facts import CM, SCT, condition, facts_of, observation
-from tests.robustness.test_fuzz import _mutation, json_values
-from tests.support.scenarios import load_scenarios
+from tests.support.damage import damage, json_values
+from tests.support.records import CM, SCT, condition, facts_of, observation
+from tests.support.scenarios import scenario_resources
 
 Model = Condition | Observation | ServiceRequest
 Read = ConditionRead | ObservationRead | ServiceRequestRead
@@ -56,21 +56,7 @@ READERS: dict[str, Reader[Any]] = {
 CHECKS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=300)
 
 
-def _resources(value: Any) -> list[dict[str, Any]]:
-    """Every Condition, Observation and ServiceRequest inside a request, at any depth."""
-    found: list[dict[str, Any]] = []
-    if isinstance(value, dict):
-        if value.get("resourceType") in MODELS:
-            found.append(value)
-        for item in value.values():
-            found += _resources(item)
-    elif isinstance(value, list):
-        for item in value:
-            found += _resources(item)
-    return found
-
-
-RESOURCES = [r for s in load_scenarios() for r in _resources(s.request)]
+RESOURCES = scenario_resources()
 
 
 def _whole(raw: dict[str, Any], rtype: str | None = None) -> Model | None:
@@ -129,7 +115,7 @@ def damaged(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     original = draw(st.sampled_from(RESOURCES))
     raw: Any = copy.deepcopy(original)
     for _ in range(draw(st.integers(1, 3))):
-        raw = draw(_mutation(raw))
+        raw = draw(damage(raw))
     return original, raw
 
 
@@ -157,7 +143,7 @@ def read_element_damaged(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any
     if how == "remove":
         raw.pop(key, None)
     elif how == "damage" and raw.get(key) is not None:
-        raw[key] = draw(_mutation(raw[key]))
+        raw[key] = draw(damage(raw[key]))
     else:
         raw[key] = draw(json_values)
     return original, raw, key

@@ -4,7 +4,8 @@ feedback, all of them or those linked since a time."""
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from cds.store import FeedbackReceipt, Store
+from cds.protocol import FeedbackReceipt
+from cds.store import SavedFeedback, Store
 from tests.support.tables import rows
 
 from .builders import NOW, OTHER_PATIENT, PATIENT, accepted, issued, overridden, record
@@ -19,7 +20,7 @@ def test_feedback_before_its_card_is_linked_when_the_card_is_recorded(
 ) -> None:
     first, again = issued(), issued()
     receipt = store.save_feedback(SERVICE, [overridden(first)], NOW)
-    assert receipt == FeedbackReceipt(1, duplicates=0, unknown_cards=1)
+    assert receipt == SavedFeedback(FeedbackReceipt(stored=1, duplicates=0, unknownCards=1))
     assert not store.suppression(patient_hash=PATIENT, cards=[again], now=LATER, period=WEEK).hidden
 
     assert record(store, first, at=LATER) == {PATIENT}

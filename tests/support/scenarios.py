@@ -6,53 +6,38 @@ from the HTTP service and from the CLI.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from cds.data.documents import record_from_document
+from cds.data.scenarios import load_scenarios
 from cds.facts.record import PatientRecord
 from cds.protocol import Card
 from cds.types import TOPIC_SYSTEM
-
-FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
-FIXED_NOW = datetime(2026, 6, 1, 9, 0, 0, tzinfo=UTC)
-"""Every scenario is evaluated at this instant; fixture dates are relative to it."""
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    path: Path
-    title: str
-    description: str
-    request: dict[str, Any]
-    expect: dict[str, Any]
-
-    @property
-    def hook(self) -> str:
-        return str(self.request["hook"])
-
-
-def load_scenarios(directory: Path = FIXTURES_DIR) -> list[Scenario]:
-    scenarios = []
-    for path in sorted(directory.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        scenarios.append(
-            Scenario(
-                path.stem, path, data["title"], data["description"], data["request"], data["expect"]
-            )
-        )
-    return scenarios
 
 
 def record_from_request(request: dict[str, Any]) -> PatientRecord:
     """The PatientRecord the service builds from a CDS Hooks request with prefetch."""
     return record_from_document(request)[1]
+
+
+def scenario_resources() -> list[dict[str, Any]]:
+    """Every Condition, Observation and ServiceRequest in the scenarios' requests, at any depth."""
+    return [r for s in load_scenarios() for r in _resources(s.request)]
+
+
+def _resources(value: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(value, dict):
+        if value.get("resourceType") in ("Condition", "Observation", "ServiceRequest"):
+            found.append(value)
+        for item in value.values():
+            found += _resources(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += _resources(item)
+    return found
 
 
 def suggestion_codes(suggestion: dict[str, Any]) -> set[str]:
