@@ -20,7 +20,6 @@ from cds.terminology import Terminology
 from cds.types import TOPIC_SYSTEM, Hook, Indicator, Topic
 
 MAX_EVIDENCE_LINES = 12
-UPPER_REGIONS = frozenset({"cervical", "thoracic"})
 
 __all__ = ["build_cards"]
 
@@ -208,7 +207,7 @@ class _Builder:
         reasons = tuple(f.reference for f in facts if not f.negated)
         evidence = [f"{f.reference}|{f.code}" for f in facts]
         links = ["ng59"]
-        if finding.region in UPPER_REGIONS:
+        if finding.region in self.term.rules.upper_regions:
             links = ["cks-cervical", "ng59"]
         if inflammatory:
             detail = text.detail(
@@ -300,7 +299,9 @@ class _Builder:
             checked=self.evidence_lines(f for i in main.indicators for f in i.checked_absent),
             existing=self.existing(),
         )
-        links = ["cks-cervical", "ng59"] if main.region in UPPER_REGIONS else ["ng59"]
+        links = (
+            ["cks-cervical", "ng59"] if main.region in self.term.rules.upper_regions else ["ng59"]
+        )
         return self.card(
             "order-spinal-origin",
             "warning",
