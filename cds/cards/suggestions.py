@@ -39,7 +39,7 @@ def suggestion(
         "intent": "proposal",
         "priority": priority or words["priority"],
         "code": {
-            "coding": [c.model_dump(exclude_none=True) for c in codings],
+            "coding": [dict(c) for c in catalog.coding_json[offer.kind]],
             "text": words["text"],
         },
         "subject": {"reference": f"Patient/{patient_id}"},
