@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from cds.facts.record import PatientRecord
 from cds.protocol import HookContext
@@ -76,7 +76,13 @@ class Service(Generic[Context]):
         }
 
 
-def record_from_data(patient_id: str, data: PatientData, **extra: Any) -> PatientRecord:
+def record_from_data(
+    patient_id: str,
+    data: PatientData,
+    *,
+    draft_orders: list[JSON] | None = None,
+    selections: tuple[str, ...] = (),
+) -> PatientRecord:
     patients = data.get("patient") or []
     return PatientRecord(
         patient_id=patient_id,
@@ -84,5 +90,6 @@ def record_from_data(patient_id: str, data: PatientData, **extra: Any) -> Patien
         conditions=data.get("conditions", []),
         observations=data.get("observations", []),
         service_requests=data.get("serviceRequests", []),
-        **extra,
+        draft_orders=draft_orders or [],
+        selections=selections,
     )
