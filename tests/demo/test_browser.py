@@ -276,7 +276,7 @@ def test_pama_imaging_screen_shows_the_lumbar_imaging_card(demo_service: str, pa
     then signs: the order-sign card no longer offers physiotherapy (the feedback was used)."""
     scenario = next(
         s
-        for s in load_scenarios(ROOT / "fixtures").items
+        for s in served_scenarios(ROOT / "fixtures").items
         if s.slug == "imaging-pama-sandbox-lumbar-ct"
     )
     [expected] = engine_outcome(scenario).cards

@@ -101,10 +101,10 @@ def test_assert_outcome_can_fail() -> None:
 
 
 def test_links_and_replacement_suggestions_are_checked() -> None:
-    scenario = next(s for s in SCENARIOS if s.name.startswith("imaging-order-select-lumbar-mri"))
+    scenario = next(s for s in SCENARIOS if s.slug.startswith("imaging-order-select-lumbar-mri"))
     cards = [
         c.card
-        for c in evaluate(record_from_request(scenario.request), "order-select", FIXED_NOW).cards
+        for c in evaluate(record_from_request(scenario.request), "order-select", FIXTURES_NOW).cards
     ]
     card = {"topic": "imaging-appropriateness", "indicator": "warning"}
     assert_outcome(cards, {"cards": [dict(card, links_present=["CMS166"])]})
