@@ -12,10 +12,13 @@ from typing import Any
 
 import orjson
 
+from cds.data.scenarios import FIXTURES_DIR, read_scenario
+from cds.services import KEYS_BY_TYPE, PREFETCH_TYPES
+
 Resource = dict[str, Any]
 
 REPO = Path(__file__).resolve().parent.parent
-FIXTURE = REPO / "fixtures" / "radicular-right-knee.json"
+FIXTURE = FIXTURES_DIR / "radicular-right-knee.json"
 
 PATIENT_ID = "bench-radicular"
 HOOK_INSTANCE_MARKER = "bench-hook-instance-marker"
@@ -27,13 +30,6 @@ ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-
-PREFETCH_KEYS = {
-    "Patient": "patient",
-    "Condition": "conditions",
-    "Observation": "observations",
-    "ServiceRequest": "serviceRequests",
-}
 
 
 def _coding(system: str, code: str, display: str) -> Resource:
@@ -102,16 +98,8 @@ def _built_scenario() -> list[Resource]:
 def _fixture_scenario() -> tuple[list[Resource], str] | None:
     if not FIXTURE.is_file():
         return None
-    request = orjson.loads(FIXTURE.read_bytes())["request"]
-    resources: list[Resource] = []
-    for value in (request.get("prefetch") or {}).values():
-        if not isinstance(value, dict):
-            continue
-        if value.get("resourceType") == "Bundle":
-            resources.extend(e["resource"] for e in value.get("entry") or [] if "resource" in e)
-        else:
-            resources.append(value)
-    return resources, str(request["context"]["patientId"])
+    found = read_scenario(FIXTURE)
+    return [r for key in PREFETCH_TYPES for r in found.resources(key)], found.patient_id
 
 
 def scenario() -> tuple[list[Resource], str]:
@@ -221,9 +209,9 @@ def searchset(resources: list[Resource]) -> Resource:
 
 def prefetch(resources: list[Resource]) -> Resource:
     """The four prefetch keys the service asks for, filled from `resources`."""
-    by_key: dict[str, list[Resource]] = {key: [] for key in PREFETCH_KEYS.values()}
+    by_key: dict[str, list[Resource]] = {key: [] for key in PREFETCH_TYPES}
     for resource in resources:
-        key = PREFETCH_KEYS.get(resource["resourceType"])
+        key = KEYS_BY_TYPE.get(resource["resourceType"])
         if key is not None:
             by_key[key].append(resource)
     patients = by_key.pop("patient")

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import httpx
 
 from bench import cases
+from cds.data.scenarios import FIXTURES_NOW
 
 REQUESTS: dict[str, tuple[str, Callable[[], cases.Resource]]] = {
     "a": ("spinal-origin-patient-view", lambda: cases.patient_view(40, 6)),
@@ -65,7 +66,7 @@ def main() -> None:
     workdir = tempfile.mkdtemp(prefix="cds-profile-")
     os.environ.update(
         CDS_DATABASE_URL=f"sqlite:///{workdir}/cds.sqlite3",
-        CDS_NOW="2026-06-01T09:00:00Z",
+        CDS_NOW=FIXTURES_NOW.isoformat(),
         CDS_LOG_LEVEL="WARNING",
         CDS_PATIENT_HASH_KEY="bench",
     )

@@ -17,6 +17,7 @@ from bench.load import LoadGenerator
 from bench.measure import Probe, probe, process_runs, sequential
 from bench.servers import Pinning, Server, ServerFailed, Servers
 from bench.table import Row, verdict
+from cds.data.scenarios import FIXTURES_NOW
 
 PATIENT_VIEW = "/cds-services/spinal-origin-patient-view"
 ORDER_SIGN = "/cds-services/spinal-origin-order-sign"
@@ -131,7 +132,7 @@ def service_env(workdir: Path, label: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CDS_")}
     env.update(
         CDS_DATABASE_URL=f"sqlite:///{workdir / label}.sqlite3",
-        CDS_NOW="2026-06-01T09:00:00Z",
+        CDS_NOW=FIXTURES_NOW.isoformat(),
         CDS_LOG_LEVEL="WARNING",
         CDS_PATIENT_HASH_KEY="bench",
         PYTHONPATH=str(cases.REPO),

@@ -6,11 +6,16 @@ CdsError
 ├── Unauthorized              401  missing or invalid bearer JWT
 ├── Forbidden                 403  fhirServer not allowed
 ├── UnknownService            404
-├── PayloadTooLarge           413
+├── PayloadTooLarge           413  the body is over CDS_MAX_BODY_BYTES
+│   └── TooManyResources            a prefetch key's resources, prefetched or fetched, are over
+│                                   CDS_MAX_RESOURCES_PER_PREFETCH
 ├── UnsupportedMediaType      415
 ├── PrefetchUnavailable       412  data the engine needs could be neither prefetched nor fetched
 │   └── FhirServerError             the FHIR server failed (status, time-out, not FHIR)
 └── StoreUnavailable          503  the feedback/audit store cannot be reached
+
+InvalidDocument                    not a CdsError, never HTTP: a file the offline `cds evaluate`
+                                   cannot read as a request, scenario or Bundle
 """
 
 
@@ -59,6 +64,16 @@ class PayloadTooLarge(CdsError):
     error = "payload-too-large"
 
 
+class TooManyResources(PayloadTooLarge):
+    """The same 413 whether the EHR prefetched the resources or the FHIR server returned them:
+    asking again cannot help (unlike a 412), and the engine never judges a record cut short."""
+
+    def __init__(self, key: str, limit: int) -> None:
+        super().__init__(
+            f"prefetch.{key} holds more than {limit} resources", field=f"prefetch.{key}"
+        )
+
+
 class UnsupportedMediaType(CdsError):
     status_code = 415
     error = "unsupported-media-type"
@@ -76,3 +91,10 @@ class FhirServerError(PrefetchUnavailable):
 class StoreUnavailable(CdsError):
     status_code = 503
     error = "store-unavailable"
+
+
+class InvalidDocument(Exception):
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field

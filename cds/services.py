@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Generic, TypeVar
 
 from cds.facts.record import PatientRecord
 from cds.protocol import HookContext
@@ -16,6 +16,15 @@ USAGE_REQUIREMENTS = (
     "Reads Condition, Observation and ServiceRequest. Prefetch them, or grant read access to "
     "the FHIR server (patient/*.read)."
 )
+
+PREFETCH_TYPES = {
+    "patient": "Patient",
+    "conditions": "Condition",
+    "observations": "Observation",
+    "serviceRequests": "ServiceRequest",
+}
+"""Each prefetch key every service asks for, and the resource type it holds."""
+KEYS_BY_TYPE = {resource_type: key for key, resource_type in PREFETCH_TYPES.items()}
 
 ESSENTIAL_PREFETCH = frozenset({"conditions"})
 """Without these the engine cannot answer: unavailable means 412, not an empty answer."""
@@ -35,16 +44,26 @@ def prefetch_templates() -> dict[str, str]:
     }
 
 
+Context = TypeVar("Context", bound=HookContext, covariant=True)
+"""The hook's context model: a `Service[OrderSelectContext]` is a `Service[HookContext]`."""
+
+
 @dataclass(frozen=True, slots=True)
-class Service:
+class Service(Generic[Context]):
     id: str
     hook: Hook
     title: str
     description: str
     usage_requirements: str
-    context_model: type[HookContext]
-    build_record: Callable[[Any, PatientData], PatientRecord]
+    context_model: type[Context]
+    build_record: Callable[[Context, PatientData], PatientRecord]
     """Maps this hook's validated context and the gathered data onto the engine's input."""
+
+    def record(self, context: HookContext, data: PatientData) -> PatientRecord:
+        """The engine's input from a context validated with `context_model`."""
+        if not isinstance(context, self.context_model):
+            raise TypeError(f"{self.id} needs a {self.context_model.__name__}")
+        return self.build_record(context, data)
 
     def discovery(self, prefetch: dict[str, str]) -> JSON:
         return {
@@ -57,7 +76,13 @@ class Service:
         }
 
 
-def record_from_data(patient_id: str, data: PatientData, **extra: Any) -> PatientRecord:
+def record_from_data(
+    patient_id: str,
+    data: PatientData,
+    *,
+    draft_orders: list[JSON] | None = None,
+    selections: tuple[str, ...] = (),
+) -> PatientRecord:
     patients = data.get("patient") or []
     return PatientRecord(
         patient_id=patient_id,
@@ -65,5 +90,6 @@ def record_from_data(patient_id: str, data: PatientData, **extra: Any) -> Patien
         conditions=data.get("conditions", []),
         observations=data.get("observations", []),
         service_requests=data.get("serviceRequests", []),
-        **extra,
+        draft_orders=draft_orders or [],
+        selections=selections,
     )

@@ -12,6 +12,8 @@ Topic = Literal[
     "imaging-appropriateness",
 ]
 Outcome = Literal["accepted", "overridden"]
+SuggestionKind = Literal["physiotherapy", "spinal-assessment", "rheumatology", "urgent-assessment"]
+"""What a card's suggestion proposes (its wording is under `suggestions` in the card text)."""
 
 JSON = dict[str, Any]
 """A parsed JSON object, e.g. one raw FHIR resource as it came off the wire."""

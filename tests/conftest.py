@@ -2,10 +2,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.scenarios import FIXED_NOW
+from cds.data.scenarios import FIXTURES_NOW
 from tests.support.service import running_service
-
-NOW = FIXED_NOW
 
 
 @pytest.fixture(scope="module")
@@ -13,6 +11,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One running service for a test module, on SQLite, with the fixtures' clock."""
     tmp = tmp_path_factory.mktemp("service")
     with running_service(
-        database_url=f"sqlite:///{tmp / 'cds.sqlite3'}", patient_hash_key="test-key", now=NOW
+        database_url=f"sqlite:///{tmp / 'cds.sqlite3'}",
+        patient_hash_key="test-key",
+        now=FIXTURES_NOW,
     ) as base_url:
         yield base_url

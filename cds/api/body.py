@@ -1,16 +1,12 @@
-"""Reading a request body: media type, size bound, one JSON parse, wire-model validation."""
+"""Reading a request body: media type, size bound, one JSON parse (then `cds.protocol.validate`)."""
 
 import asyncio
-from typing import TypeVar
 
 import orjson
-from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect, Request
 
 from cds.exceptions import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from cds.types import JSON
-
-Model = TypeVar("Model", bound=BaseModel)
 
 
 def _is_json(content_type: str) -> bool:
@@ -49,15 +45,3 @@ async def read_json_object(request: Request, max_bytes: int, timeout: float) -> 
     if not isinstance(body, dict):
         raise InvalidRequest("the body must be a JSON object")
     return body
-
-
-def validate(model: type[Model], data: object, prefix: str = "") -> Model:
-    """Validates wire data; the 400 names the first offending field, dotted from the body's root."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0]
-        parts = [prefix] if prefix else []
-        path = ".".join([*parts, *(str(part) for part in first["loc"])])
-        message = first["msg"].removeprefix("Value error, ")
-        raise InvalidRequest(f"{path or 'body'}: {message}", field=path or None) from exc

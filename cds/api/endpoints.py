@@ -12,17 +12,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cds import metrics
-from cds.api.body import read_json_object, validate
+from cds.api.body import read_json_object
 from cds.api.runtime import Runtime
 from cds.cards.issued import IssuedCard
 from cds.data.prefetch import FetchPlan, gather
 from cds.evaluation import Evaluation, evaluate
 from cds.exceptions import CdsError, HookMismatch, InvalidRequest, UnknownService
 from cds.facts.record import PatientRecord
-from cds.protocol import CdsRequest, FeedbackRequest
+from cds.protocol import CdsRequest, FeedbackRequest, HookContext, validate
 from cds.security import check_fhir_server
 from cds.services import Service
-from cds.store import CallAudit, Coding, FeedbackEntry, ShownCards, Store, patient_hash, suppression
+from cds.store import CallAudit, FeedbackEntry, ShownCards, Store, patient_hash, suppression
 from cds.types import Hook
 from hooks import SERVICES
 
@@ -44,7 +44,7 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-def _service(request: Request) -> Service:
+def _service(request: Request) -> Service[HookContext]:
     service_id = request.path_params["service_id"]
     service = SERVICES.get(service_id)
     if service is None:
@@ -141,7 +141,7 @@ async def _issue(
         )
     )
     for card in cards:
-        if card.card["uuid"] in found.hidden:
+        if card.uuid in found.hidden:
             metrics.SUPPRESSED.labels(card.topic).inc()
     return shown
 
@@ -169,7 +169,7 @@ async def call_service(request: Request) -> Response:
             raise InvalidRequest("prefetch must be a JSON object", field="prefetch")
         plan = _fetch_plan(runtime, envelope)
         data = await gather(runtime.prefetch, envelope.context, prefetch, plan, runtime.http)
-        record = service.build_record(context, data)
+        record = service.record(context, data)
         now = runtime.clock()
         evaluation = await _evaluate(record, service.hook, now)
         if evaluation.skipped:
@@ -184,7 +184,7 @@ async def call_service(request: Request) -> Response:
         phash = patient_hash(record.patient_id, runtime.hash_key)
         cards = await _issue(runtime, evaluation.cards, phash, now, service.id, hook_instance)
         for card in cards:
-            metrics.CARDS.labels(card.topic, card.card["indicator"]).inc()
+            metrics.CARDS.labels(card.topic, card.indicator).inc()
         status = 200
         return JsonResponse({"cards": [card.card for card in cards]})
     except CdsError as exc:
@@ -220,11 +220,7 @@ async def feedback(request: Request) -> Response:
             card_uuid=item.card,
             outcome=item.outcome,
             accepted_suggestions=tuple(s.id for s in item.acceptedSuggestions),
-            override_reason=(
-                Coding(system=reason.system, code=reason.code, display=reason.display)
-                if item.overrideReason and (reason := item.overrideReason.reason)
-                else None
-            ),
+            override_reason=(item.overrideReason.reason if item.overrideReason else None),
             user_comment=item.overrideReason.userComment if item.overrideReason else None,
             outcome_timestamp=item.outcomeTimestamp,
         )
@@ -233,10 +229,4 @@ async def feedback(request: Request) -> Response:
     receipt = await runtime.save_feedback(service.id, entries)
     for entry in entries:
         metrics.FEEDBACK.labels(entry.outcome).inc()
-    return JsonResponse(
-        {
-            "stored": receipt.stored,
-            "duplicates": receipt.duplicates,
-            "unknownCards": receipt.unknown_cards,
-        }
-    )
+    return JsonResponse(receipt.model_dump())

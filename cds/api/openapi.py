@@ -2,28 +2,24 @@
 
 The endpoints take a raw `Request` (one bounded read, one JSON parse), so FastAPI cannot infer
 their contract. This module states it: request bodies from the wire models in `cds.protocol`,
-answers from the documentation-only models below, and the error body per status code with the
+cards and feedback receipts from the models the service answers with (`cds.protocol`), the rest
+from the documentation-only models below, and the error body per status code with the
 `error` codes of the `cds.exceptions` raised there. Nothing here runs on a request.
 """
 
 import copy
-from typing import Annotated, Any, Literal, TypeVar
-from uuid import UUID
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 from starlette.responses import PlainTextResponse
 
 from cds import exceptions
-from cds.protocol import CdsRequest, FeedbackRequest
-from cds.types import JSON, Hook, Indicator, Topic
+from cds.protocol import Card, CdsRequest, FeedbackReceipt, FeedbackRequest
+from cds.types import JSON, Hook
 from hooks import SERVICES
 
 __all__ = ["route_docs"]
-
-T = TypeVar("T")
-NonEmpty = Annotated[list[T], Field(min_length=1)]
-"""CDS Hooks sends no empty arrays: an optional list is left out or holds something."""
 
 
 class _Doc(BaseModel):
@@ -34,65 +30,6 @@ class _Open(BaseModel):
     """CDS Hooks objects that may carry extensions."""
 
     model_config = ConfigDict(extra="allow")
-
-
-class CardCoding(_Doc):
-    system: str = Field(min_length=1)
-    code: str = Field(min_length=1)
-    display: str | SkipJsonSchema[None] = Field(None, min_length=1)
-
-
-class TopicCoding(CardCoding):
-    code: Topic
-
-
-class CardSource(_Doc):
-    label: str = Field(min_length=1)
-    url: str = Field(min_length=1)
-    icon: str | SkipJsonSchema[None] = Field(None, min_length=1)
-    topic: TopicCoding
-
-
-class Action(_Doc):
-    type: Literal["create", "update", "delete"]
-    description: str = Field(min_length=1)
-    resource: JSON | SkipJsonSchema[None] = Field(None, description="a FHIR resource")
-    resourceId: str | SkipJsonSchema[None] = Field(
-        None, min_length=1, description="delete: a relative reference, e.g. ServiceRequest/123"
-    )
-
-
-class Suggestion(_Doc):
-    label: str = Field(min_length=1)
-    uuid: UUID = Field(description="what feedback names in acceptedSuggestions")
-    isRecommended: bool | SkipJsonSchema[None] = None
-    actions: NonEmpty[Action] | SkipJsonSchema[None] = None
-
-
-class Link(_Doc):
-    label: str = Field(min_length=1)
-    url: str = Field(min_length=1)
-    type: Literal["absolute", "smart"]
-    appContext: str | SkipJsonSchema[None] = None
-
-
-class Card(_Doc):
-    """A CDS Hooks 2.0 card as this service issues it (always with uuid, detail and topic)."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"dependentRequired": {"suggestions": ["selectionBehavior"]}},
-    )
-
-    uuid: UUID = Field(description="what feedback names in `card`")
-    summary: str = Field(min_length=1, max_length=140)
-    detail: str = Field(min_length=1, description="markdown: the evidence and the mechanism")
-    indicator: Indicator
-    source: CardSource
-    suggestions: NonEmpty[Suggestion] | SkipJsonSchema[None] = None
-    selectionBehavior: Literal["at-most-one", "any"] | SkipJsonSchema[None] = None
-    overrideReasons: NonEmpty[CardCoding] | SkipJsonSchema[None] = None
-    links: NonEmpty[Link] | SkipJsonSchema[None] = None
 
 
 class Cards(_Open):
@@ -110,12 +47,6 @@ class ServiceDescription(_Open):
 
 class Discovery(_Open):
     services: list[ServiceDescription]
-
-
-class FeedbackReceipt(_Doc):
-    stored: int = Field(ge=0)
-    duplicates: int = Field(ge=0)
-    unknownCards: int = Field(ge=0)
 
 
 class Health(_Doc):
@@ -158,7 +89,7 @@ _DESCRIPTIONS = {
     401: "missing or invalid CDS client JWT (when trusted issuers are configured)",
     404: "no CDS service with this id",
     412: "data the engine needs could be neither prefetched nor fetched in time",
-    413: "the body, or a prefetch value, is over a configured limit",
+    413: "the body, or the resources under a prefetch key (prefetched or fetched), over a limit",
     415: "the body is not application/json",
     503: "the store cannot be reached",
 }

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -16,13 +16,13 @@ import httpx
 from cds import metrics
 from cds.cards.issued import IssuedCard
 from cds.exceptions import StoreUnavailable
+from cds.protocol import FeedbackReceipt
 from cds.security import ClientVerifier
 from cds.settings import Settings
 from cds.store import (
     NOTHING_SUPPRESSED,
     CallAudit,
     FeedbackEntry,
-    FeedbackReceipt,
     ShownCards,
     Store,
     Suppression,
@@ -205,11 +205,12 @@ class Runtime:
         looked for again after two of its flushes; that flush links the feedback anyway."""
         await self.flush()
         at = self.clock()
-        receipt = await self.store.run(
+        saved = await self.store.run(
             "feedback", lambda store: store.save_feedback(service_id, entries, at)
         )
-        self.patients.add(receipt.patients)
-        if not receipt.unknown_cards:
+        self.patients.add(saved.patients)
+        receipt = saved.receipt
+        if not receipt.unknownCards:
             return receipt
         await asyncio.sleep(LINK_AGAIN_SECONDS)
         uuids, later = {entry.card_uuid for entry in entries}, self.clock()
@@ -217,11 +218,8 @@ class Runtime:
         if issued is None:
             return receipt
         self.patients.add(issued.values())
-        return replace(
-            receipt,
-            unknown_cards=sum(entry.card_uuid not in issued for entry in entries),
-            patients=frozenset(issued.values()),
-        )
+        unknown = sum(entry.card_uuid not in issued for entry in entries)
+        return receipt.model_copy(update={"unknownCards": unknown})
 
     async def sync_feedback(self) -> None:
         """Learns which patients have feedback: all of them first, then those whose feedback

@@ -15,11 +15,11 @@ from cds.cards.text import CardText, card_text
 from cds.engine import Finding, Findings, OrderFinding, RedFlag
 from cds.facts import Fact
 from cds.facts.sites import combine_sides
+from cds.protocol import Card, CardSource, TopicCoding
 from cds.terminology import Terminology
-from cds.types import JSON, TOPIC_SYSTEM, Hook, Indicator, Topic
+from cds.types import TOPIC_SYSTEM, Hook, Indicator, Topic
 
 MAX_EVIDENCE_LINES = 12
-UPPER_REGIONS = frozenset({"cervical", "thoracic"})
 
 __all__ = ["build_cards"]
 
@@ -55,23 +55,10 @@ class _Builder:
         side: str,
         evidence: Iterable[str],
     ) -> IssuedCard:
-        card: JSON = {
-            "uuid": self.new_uuid(),
-            "summary": _clip(summary),
-            "indicator": indicator,
-            "detail": detail,
-            "source": {
-                "label": self.text.section("source")["label"],
-                "url": self.text.section("source")["url"],
-                "topic": {
-                    "system": TOPIC_SYSTEM,
-                    "code": topic,
-                    "display": self.text.word("topics", topic),
-                },
-            },
-        }
+        source = self.text.section("source")
+        uuid = self.new_uuid()
         conditions = reason_references(reasons)
-        suggestions = [
+        suggestions = tuple(
             suggestion(
                 o,
                 patient_id=self.f.patient_id,
@@ -82,16 +69,28 @@ class _Builder:
                 new_uuid=self.new_uuid,
             )
             for o in self._allowed(offers)
-        ]
-        if suggestions:
-            card["suggestions"] = suggestions
-            card["selectionBehavior"] = "any"
-        card["overrideReasons"] = [dict(r) for r in self.catalog.override_reasons[topic]]
-        card["links"] = [dict(self.catalog.links[key]) for key in dict.fromkeys(links)]
+        )
+        wire = Card(
+            uuid=uuid,
+            summary=_clip(summary),
+            indicator=indicator,
+            detail=detail,
+            source=CardSource(
+                label=source["label"],
+                url=source["url"],
+                topic=TopicCoding(
+                    system=TOPIC_SYSTEM, code=topic, display=self.text.word("topics", topic)
+                ),
+            ),
+            suggestions=[s.wire for s in suggestions] or None,
+            selectionBehavior="any" if suggestions else None,
+            overrideReasons=list(self.catalog.override_reasons[topic]) or None,
+            links=[self.catalog.links[key] for key in dict.fromkeys(links)],
+        )
         fingerprint = hashlib.sha256(
             "\n".join([topic, *sorted(set(evidence))]).encode()
         ).hexdigest()[:32]
-        return IssuedCard(card, topic, joints, side, fingerprint)
+        return IssuedCard(wire, suggestions, joints, side, fingerprint)
 
     def _allowed(self, offers: list[Offer]) -> list[Offer]:
         out = []
@@ -208,7 +207,7 @@ class _Builder:
         reasons = tuple(f.reference for f in facts if not f.negated)
         evidence = [f"{f.reference}|{f.code}" for f in facts]
         links = ["ng59"]
-        if finding.region in UPPER_REGIONS:
+        if finding.region in self.term.rules.upper_regions:
             links = ["cks-cervical", "ng59"]
         if inflammatory:
             detail = text.detail(
@@ -300,7 +299,9 @@ class _Builder:
             checked=self.evidence_lines(f for i in main.indicators for f in i.checked_absent),
             existing=self.existing(),
         )
-        links = ["cks-cervical", "ng59"] if main.region in UPPER_REGIONS else ["ng59"]
+        links = (
+            ["cks-cervical", "ng59"] if main.region in self.term.rules.upper_regions else ["ng59"]
+        )
         return self.card(
             "order-spinal-origin",
             "warning",

@@ -4,14 +4,16 @@ and suggestions the clinician may choose to replace it (CDS Hooks 2.0 `delete` p
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from cds.cards.issued import IssuedCard
+from cds.cards.issued import IssuedCard, IssuedSuggestion
 from cds.cards.suggestions import Offer, reason_references, suggestion
 from cds.engine import ImagingFinding
 from cds.facts import ImagingOrder
+from cds.protocol import Action
 from cds.terminology.imaging_rules import Exclusion
-from cds.types import JSON, Topic
+from cds.types import Topic
 
 if TYPE_CHECKING:
     from cds.cards import _Builder
@@ -64,14 +66,19 @@ def imaging_card(b: _Builder, finding: ImagingFinding) -> IssuedCard:
     )
     replacements = _replacements(b, finding, study, reason_references(references))
     if replacements:
-        issued.card["suggestions"] = replacements
-        issued.card["selectionBehavior"] = "at-most-one"
+        wire = issued.wire.model_copy(
+            update={
+                "suggestions": [r.wire for r in replacements],
+                "selectionBehavior": "at-most-one",
+            }
+        )
+        issued = replace(issued, wire=wire, suggestions=tuple(replacements))
     return issued
 
 
 def _replacements(
     b: _Builder, finding: ImagingFinding, study: str, conditions: tuple[str, ...]
-) -> list[JSON]:
+) -> list[IssuedSuggestion]:
     """Replace the order: delete each draft order and create a referral instead."""
     deletable = [o for o in finding.orders if "#" not in o.reference]
     if not deletable:
@@ -88,16 +95,21 @@ def _replacements(
             catalog=b.catalog,
             new_uuid=b.new_uuid,
         )
-        made["label"] = b.text.summary(f"imaging-replace-{offer.kind}", study=study)
-        made["actions"] += [
-            {
-                "type": "delete",
-                "description": b.text.summary("imaging-delete", order=o.label),
-                "resourceId": o.reference,
-            }
+        deletes = [
+            Action(
+                type="delete",
+                description=b.text.summary("imaging-delete", order=o.label),
+                resourceId=o.reference,
+            )
             for o in deletable
         ]
-        out.append(made)
+        wire = made.wire.model_copy(
+            update={
+                "label": b.text.summary(f"imaging-replace-{offer.kind}", study=study),
+                "actions": [*(made.wire.actions or ()), *deletes],
+            }
+        )
+        out.append(replace(made, wire=wire))
     return out
 
 

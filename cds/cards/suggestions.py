@@ -6,15 +6,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cds.cards.catalog import Catalog
+from cds.cards.issued import IssuedSuggestion
 from cds.cards.text import CardText
-from cds.types import JSON
+from cds.protocol import Action, Suggestion
+from cds.types import JSON, SuggestionKind
 
 MAX_REASONS = 10
 
 
 @dataclass(frozen=True, slots=True)
 class Offer:
-    kind: str
+    kind: SuggestionKind
     recommended: bool
 
 
@@ -27,8 +29,9 @@ def suggestion(
     text: CardText,
     catalog: Catalog,
     new_uuid: Callable[[], str],
-) -> JSON:
+) -> IssuedSuggestion:
     words = text.section("suggestions")[offer.kind]
+    codings = catalog.codings[offer.kind]
     priority = words.get("emergencyPriority") if emergency else None
     resource: JSON = {
         "resourceType": "ServiceRequest",
@@ -36,7 +39,7 @@ def suggestion(
         "intent": "proposal",
         "priority": priority or words["priority"],
         "code": {
-            "coding": [dict(c) for c in catalog.codings[offer.kind]],
+            "coding": [dict(c) for c in catalog.coding_json[offer.kind]],
             "text": words["text"],
         },
         "subject": {"reference": f"Patient/{patient_id}"},
@@ -44,12 +47,13 @@ def suggestion(
     if conditions:
         resource["reasonReference"] = [{"reference": r} for r in conditions]
     resource["note"] = [{"text": words["note"]}]
-    return {
-        "label": words["label"],
-        "uuid": new_uuid(),
-        "isRecommended": offer.recommended,
-        "actions": [{"type": "create", "description": words["label"], "resource": resource}],
-    }
+    wire = Suggestion(
+        label=words["label"],
+        uuid=new_uuid(),
+        isRecommended=offer.recommended,
+        actions=[Action(type="create", description=words["label"], resource=resource)],
+    )
+    return IssuedSuggestion(offer.kind, codings[0], wire)
 
 
 def reason_references(reasons: tuple[str, ...]) -> tuple[str, ...]:

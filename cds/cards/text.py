@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,6 @@ from typing import Any
 import jinja2
 
 TEXT_DIR = Path(__file__).resolve().parent / "templates"
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")
-_JINJA_CONSTANTS = frozenset({"true", "false", "none", "True", "False", "None"})
 
 
 class CardText:
@@ -31,10 +28,10 @@ class CardText:
         # The wording needs no Jinja globals (range, lipsum, …); without them renders are cheaper.
         self.env.globals.clear()
         self._summaries = {
-            key: _phrase(self.env, value) for key, value in self.data["summaries"].items()
+            key: self.env.from_string(value) for key, value in self.data["summaries"].items()
         }
         self._mechanisms = {
-            key: _phrase(self.env, value) for key, value in self.data["mechanisms"].items()
+            key: self.env.from_string(value) for key, value in self.data["mechanisms"].items()
         }
         self._details = {
             name: self.env.get_template(f"{name}.md.j2")
@@ -56,10 +53,10 @@ class CardText:
         return section
 
     def summary(self, key: str, **values: object) -> str:
-        return " ".join(self._summaries[key](**values).split())
+        return " ".join(self._summaries[key].render(**values).split())
 
     def mechanism(self, key: str, **values: object) -> str:
-        return " ".join(self._mechanisms[key](**values).split())
+        return " ".join(self._mechanisms[key].render(**values).split())
 
     def detail(self, topic: str, **values: object) -> str:
         text = self._details[topic].render(**values)
@@ -70,18 +67,6 @@ class CardText:
                 continue
             out.append(line)
         return "\n".join(out).strip()
-
-
-def _phrase(env: jinja2.Environment, source: str) -> Callable[..., str]:
-    """Wording with `{{ name }}` placeholders only renders with str.format; the rest with Jinja."""
-    parts = _PLACEHOLDER.split(source)
-    jinja = any(tag in literal for literal in parts[::2] for tag in ("{{", "{%", "{#"))
-    if jinja or not _JINJA_CONSTANTS.isdisjoint(parts[1::2]):
-        return env.from_string(source).render
-    return "".join(
-        "{" + part + "}" if i % 2 else part.replace("{", "{{").replace("}", "}}")
-        for i, part in enumerate(parts)
-    ).format
 
 
 @cache

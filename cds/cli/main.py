@@ -7,7 +7,7 @@ from pathlib import Path
 
 import orjson
 
-from cds.exceptions import CdsError
+from cds.exceptions import CdsError, InvalidDocument
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -47,7 +47,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         return _fail(f"{args.file} holds no JSON object")
     try:
         hook, record = record_from_document(document)
-    except CdsError as exc:
+    except InvalidDocument as exc:
         return _fail(f"{args.file}: {exc.message}")
     from cds.settings import Settings
 

@@ -5,7 +5,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import orjson
 
-from cds.exceptions import FhirServerError
+from cds.exceptions import FhirServerError, TooManyResources
 from cds.types import JSON
 
 FHIR_JSON = "application/fhir+json"
@@ -98,7 +98,7 @@ async def search(
             )
         resources.extend(bundle_resources(bundle))
         if len(resources) > max_resources:
-            raise FhirServerError(f"more than {max_resources} resources for {key}", field=key)
+            raise TooManyResources(key, max_resources)
         following = next_link(bundle)
         if following is None:
             return resources

@@ -2,7 +2,8 @@
 
 A prefetch value of `null` means "no data" and is not fetched again; an OperationOutcome in
 place of data counts as missing. Every fetch of one call runs concurrently on the pooled client
-within one time budget; what the engine cannot do without and cannot get is a 412.
+within one time budget; what the engine cannot do without and cannot get is a 412. More
+resources under a key than the limit is a 413 for any key, prefetched or fetched alike.
 """
 
 import asyncio
@@ -16,7 +17,7 @@ import httpx
 
 from cds import metrics
 from cds.data import fhir_client
-from cds.exceptions import CdsError, InvalidRequest, PayloadTooLarge, PrefetchUnavailable
+from cds.exceptions import CdsError, InvalidRequest, PrefetchUnavailable, TooManyResources
 from cds.services import ESSENTIAL_PREFETCH, PatientData
 from cds.types import JSON
 
@@ -67,9 +68,7 @@ def read_prefetched(key: str, value: object, max_resources: int) -> list[JSON] |
         fhir_client.bundle_resources(value) if value["resourceType"] == "Bundle" else [value]
     )
     if len(resources) > max_resources:
-        raise PayloadTooLarge(
-            f"prefetch.{key} holds more than {max_resources} resources", field=f"prefetch.{key}"
-        )
+        raise TooManyResources(key, max_resources)
     return resources
 
 
@@ -161,7 +160,7 @@ async def _fetch_missing(
         if not isinstance(failure, CdsError):
             raise failure
         metrics.FHIR_FETCH_ERRORS.labels(failure.error).inc()
-        if key in ESSENTIAL_PREFETCH:
+        if key in ESSENTIAL_PREFETCH or isinstance(failure, TooManyResources):
             raise failure
         log.warning("fetch.partial", extra={"key": key, "reason": str(failure)})
     return fetched

@@ -20,53 +20,19 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from cds.data.scenarios import FIXTURES_NOW, Scenario, read_scenario, scenario_paths
+from cds.services import PREFETCH_TYPES
 from cds.types import JSON
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/demo/fhir"
-FIXTURES_DAY = date(2026, 6, 1)
-"""The day every fixture is written against (at 09:00 UTC)."""
 DEFAULT_COUNT, MAX_COUNT = 50, 1000
 SEARCHABLE = ("Patient", "Condition", "Observation", "ServiceRequest")
-_PREFETCH_KEYS = {
-    "conditions": "Condition",
-    "observations": "Observation",
-    "serviceRequests": "ServiceRequest",
-}
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})((?:T[0-9:.]+)?(?:Z|[+-]\d{2}:\d{2})?)")
 _NOT_DATES = frozenset({"id", "reference", "fullUrl", "url", "system", "code", "version"})
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    """One fixture: a CDS Hooks request with prefetch and the outcome clinicians expect."""
-
-    slug: str
-    title: str
-    description: str
-    request: JSON
-    expect: JSON
-
-    @property
-    def hook(self) -> str:
-        return str(self.request.get("hook", ""))
-
-    @property
-    def patient_id(self) -> str:
-        context = self.request.get("context")
-        return str(context.get("patientId", "")) if isinstance(context, dict) else ""
-
-    def resources(self, key: str) -> list[JSON]:
-        value = (self.request.get("prefetch") or {}).get(key)
-        if not isinstance(value, dict):
-            return []
-        if value.get("resourceType") != "Bundle":
-            return [value] if value.get("resourceType") not in (None, "OperationOutcome") else []
-        entries = value.get("entry") or []
-        return [e["resource"] for e in entries if isinstance(e.get("resource"), dict)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,23 +42,16 @@ class Scenarios:
     """Fixtures not served, and why (unreadable, no patient, a patient id already taken)."""
 
 
-def load_scenarios(fixtures_dir: Path) -> Scenarios:
+def served_scenarios(fixtures_dir: Path) -> Scenarios:
     items: list[Scenario] = []
     problems: list[str] = []
     owners: dict[str, str] = {}
-    paths = sorted(fixtures_dir.glob("*.json")) if fixtures_dir.is_dir() else []
+    paths = scenario_paths(fixtures_dir)
     if not paths:
         problems.append(f"no fixtures in {fixtures_dir.resolve()}")
     for path in paths:
         try:
-            data = orjson.loads(path.read_bytes())
-            scenario = Scenario(
-                slug=path.stem,
-                title=str(data["title"]),
-                description=str(data.get("description", "")),
-                request=dict(data["request"]),
-                expect=dict(data.get("expect") or {}),
-            )
+            scenario = read_scenario(path)
         except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             problems.append(f"{path.name}: unreadable ({type(exc).__name__}: {exc})")
             continue
@@ -110,7 +69,7 @@ def load_scenarios(fixtures_dir: Path) -> Scenarios:
 
 
 def day_offset(today: date) -> int:
-    return (today - FIXTURES_DAY).days
+    return (today - FIXTURES_NOW.date()).days
 
 
 def _shift(text: str, days: int) -> str:
@@ -159,7 +118,9 @@ def demo_data(scenarios: Iterable[Scenario], days: int) -> DemoData:
         found = [p for p in scenario.resources("patient") if p.get("resourceType") == "Patient"]
         patient = found[0] if found else {"resourceType": "Patient", "id": pid}
         patients[pid] = shift_dates({**patient, "id": pid}, days)
-        for key, resource_type in _PREFETCH_KEYS.items():
+        for key, resource_type in PREFETCH_TYPES.items():
+            if resource_type == "Patient":
+                continue
             for resource in scenario.resources(key):
                 if resource.get("resourceType") == resource_type:
                     by_type[resource_type].append((pid, shift_dates(resource, days)))
@@ -314,7 +275,7 @@ def capability_statement(base: str, today: date) -> JSON:
 
 def demo_fhir_router(fixtures_dir: Path, clock: Callable[[], datetime]) -> APIRouter:
     """Routes of the demo server; dates shifted by (the clock's day - 2026-06-01)."""
-    scenarios = load_scenarios(fixtures_dir).items
+    scenarios = served_scenarios(fixtures_dir).items
 
     @lru_cache(maxsize=2)
     def data_for(days: int) -> DemoData:

@@ -1,7 +1,7 @@
 """The card preview (`/preview`, with `CDS_DEMO=true`): each scenario of `fixtures/`, the
 patient's relevant record beside the cards, rendered as an EHR would, for clinical review.
 
-Cards are computed in-process by the engine on the fixtures' clock (2026-06-01T09:00Z). "Run
+Cards are computed in-process by the engine on the fixtures' clock (`FIXTURES_NOW`). "Run
 live" posts the fixture request, dates moved to today as under `/demo/fhir`, to the running app's
 own `POST /cds-services/{id}` (in-process ASGI call through the full middleware and endpoint path,
 store and suppression included) and shows its answer.
@@ -11,7 +11,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -25,13 +25,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from cds.data.documents import record_from_document, service_for_hook
-from cds.demo.fhir_server import PREFIX, Scenario, day_offset, load_scenarios, shift_dates
+from cds.data.scenarios import FIXTURES_NOW, Scenario
+from cds.demo.fhir_server import PREFIX, day_offset, served_scenarios, shift_dates
 from cds.evaluation import evaluate
 from cds.types import JSON
 
 log = logging.getLogger(__name__)
 
-FIXTURES_NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 SANDBOX = "https://sandbox.cds-hooks.org/"
 _SYSTEMS = {
     "http://snomed.info/sct": "SNOMED CT",
@@ -321,7 +321,7 @@ def _page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
 
 
 def preview_router(fixtures_dir: Path, clock: Callable[[], datetime]) -> APIRouter:
-    loaded = load_scenarios(fixtures_dir)
+    loaded = served_scenarios(fixtures_dir)
     by_slug = {scenario.slug: scenario for scenario in loaded.items}
 
     async def index(request: Request) -> Response:

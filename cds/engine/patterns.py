@@ -161,7 +161,7 @@ def _merge(
     indicators = tuple(map(_merge_indicator, zip(*[m.indicators for m in members], strict=True)))
     back = _unique([m.back for m in members])
     level: Level = max((m.level for m in members), key=LEVEL_RANK.__getitem__)
-    region = _region(back, members)
+    region = _region(back, members, ctx.term.rules.upper_limb)
     inflammatory = pattern == "inflammatory"
     return Finding(
         pattern=pattern,
@@ -201,14 +201,14 @@ def _merge_indicator(results: tuple[IndicatorResult, ...]) -> IndicatorResult:
     )
 
 
-def _region(back: tuple[Fact, ...], members: list[JointFinding]) -> str:
+def _region(back: tuple[Fact, ...], members: list[JointFinding], upper_limb: frozenset[str]) -> str:
     counts: dict[str, int] = {}
     for b in back:
         if b.region and b.region != "unspecified":
             counts[b.region] = counts.get(b.region, 0) + 1
     if counts:
         return max(counts, key=counts.__getitem__)
-    upper = any(m.group.site.joint in ("shoulder", "arm", "hand", "scapula") for m in members)
+    upper = any(m.group.site.joint in upper_limb for m in members)
     return "cervical" if upper else "lumbar"
 
 

@@ -56,7 +56,7 @@ def find_red_flags(ctx: Context) -> tuple[tuple[RedFlag, ...], tuple[Fact, ...]]
         new_radicular = [
             f
             for f in ctx.role("radiating")
-            if f.region in ("lumbar", "sacral", None, "unspecified")
+            if (f.region or "unspecified") in rules.cauda_equina_regions
             and (d := ctx.days_since(f.start)) is not None
             and d <= rules.new_neuro_days
         ]

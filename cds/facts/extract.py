@@ -7,7 +7,7 @@ from typing import Any
 
 from cds.facts.conditions import condition_facts
 from cds.facts.fhir.dates import to_date, today_of, years_between
-from cds.facts.fhir.validate import CONDITION, OBSERVATION, SERVICE_REQUEST, InvalidResource, Memo
+from cds.facts.fhir.validate import CONDITION, OBSERVATION, SERVICE_REQUEST, InvalidResource
 from cds.facts.imaging import imaging_order, may_be_imaging
 from cds.facts.model import (
     DraftOrder,
@@ -43,7 +43,6 @@ class _Collector:
         self.skipped: list[SkippedResource] = []
         self.ignored: list[str] = []
         self.patient: PatientInfo | None = None
-        self.memo: Memo = {}
 
     def run(self) -> Facts:
         self._patient()
@@ -97,7 +96,7 @@ class _Collector:
         if not matches:
             return
         try:
-            model = CONDITION.read(raw, self.memo)
+            model = CONDITION.read(raw)
         except InvalidResource as exc:
             self._skip("conditions", index, raw, "Condition", exc.reason)
             return
@@ -117,7 +116,7 @@ class _Collector:
             self.ignored.append(raw_reference(raw, "Observation", "observations", index))
             return
         try:
-            model = OBSERVATION.read(raw, self.memo)
+            model = OBSERVATION.read(raw)
         except InvalidResource as exc:
             self._skip("observations", index, raw, "Observation", exc.reason)
             return
@@ -147,7 +146,7 @@ class _Collector:
         if not wanted:
             return
         try:
-            model = SERVICE_REQUEST.read(raw, self.memo)
+            model = SERVICE_REQUEST.read(raw)
         except InvalidResource as exc:
             self._skip(source, index, raw, "ServiceRequest", exc.reason)
             return

@@ -54,9 +54,6 @@ class Fact:
     def start(self) -> date | None:
         return self.onset or self.recorded
 
-    def has(self, role: str) -> bool:
-        return role in self.roles
-
 
 @dataclass(frozen=True, slots=True)
 class Measurement:

@@ -125,7 +125,7 @@ def measurement(
         abnormal = None if pol == "unknown" else pol == "positive"
     elif value is not None:
         raw_value = value
-        value, unit = _normalise(marker, value, unit)
+        value, unit = _normalise(marker, value, unit, term)
         abnormal, ref_range = _against_range(model, marker, raw_value, value, term)
     label = (model.code.text if model.code is not None and model.code.text else "") or (
         match.entry.display
@@ -153,12 +153,11 @@ def _quantity(model: ObservationRead) -> tuple[float | None, str]:
     return value, str(q.unit or q.code or "")
 
 
-def _normalise(marker: str, value: float, unit: str) -> tuple[float, str]:
+def _normalise(marker: str, value: float, unit: str, term: Terminology) -> tuple[float, str]:
     u = unit.strip().lower()
-    if marker == "crp" and u in {"mg/dl"}:
-        return value * 10, "mg/L"
-    if marker == "temperature" and u in {"[degf]", "degf", "°f", "f"}:
-        return round((value - 32) * 5 / 9, 1), "Cel"
+    for conversion in term.rules.unit_conversions.get(marker, ()):
+        if u in conversion.units:
+            return conversion.convert(value), conversion.to
     return value, unit
 
 

@@ -207,7 +207,7 @@ def _parse(token: str) -> tuple[jws.CompactSignature, dict[str, Any]]:
         raise Unauthorized("the token is not a well-formed JWS") from exc
     header = obj.headers()
     if header.get("alg") not in ALGORITHMS:
-        raise Unauthorized("the token's alg is not allowed (use ES384 or RS384)")
+        raise Unauthorized(f"the token's alg is not allowed (use one of {', '.join(ALGORITHMS)})")
     if not isinstance(header.get("kid"), str) or not header["kid"]:
         raise Unauthorized("the token's header has no kid")
     if str(header.get("typ", "JWT")).upper() != "JWT":

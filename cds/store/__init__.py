@@ -1,13 +1,13 @@
 """The feedback, issued-card and audit store, on SQLite or PostgreSQL.
 
-Synchronous and thread-safe: async code calls `Store` methods in a worker thread
-(`anyio.to_thread.run_sync` / `starlette.concurrency.run_in_threadpool`) so that they never
-block the event loop. Every failure below this package is raised as `StoreUnavailable`.
+Synchronous and thread-safe: the service calls `Store` methods on its own store threads
+(`cds.api.runtime`), never on the event loop. Every failure below this package is raised as
+`StoreUnavailable`.
 """
 
 from cds.store.audit import CallAudit
 from cds.store.database import DEFAULT_URL
-from cds.store.feedback import Coding, FeedbackEntry, FeedbackReceipt
+from cds.store.feedback import FeedbackEntry, SavedFeedback
 from cds.store.recording import ShownCards, patient_hash
 from cds.store.report import ReasonCount, Report, TopicReport
 from cds.store.store import Store
@@ -17,11 +17,10 @@ __all__ = [
     "DEFAULT_URL",
     "NOTHING_SUPPRESSED",
     "CallAudit",
-    "Coding",
     "FeedbackEntry",
-    "FeedbackReceipt",
     "ReasonCount",
     "Report",
+    "SavedFeedback",
     "ShownCards",
     "Store",
     "Suppression",

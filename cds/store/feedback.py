@@ -8,16 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from cds.protocol import Coding, FeedbackReceipt
 from cds.store.links import hold_link_lock, issued_patients
 from cds.store.schema import feedback, insert_new, utc
 from cds.types import Outcome
-
-
-@dataclass(frozen=True, slots=True)
-class Coding:
-    system: str | None
-    code: str
-    display: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,31 +27,28 @@ class FeedbackEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class FeedbackReceipt:
-    stored: int
-    duplicates: int
-    """Entries already stored by an earlier request (or twice in this one)."""
-    unknown_cards: int
-    """Entries of the batch, stored or not, about a card this service has no record of."""
+class SavedFeedback:
+    receipt: FeedbackReceipt
+    """What the client is told."""
     patients: frozenset[str] = frozenset()
     """The patients of the batch's known cards: their next calls read the store."""
 
 
 def save_feedback(
     conn: Connection, service_id: str, entries: Sequence[FeedbackEntry], at: datetime
-) -> FeedbackReceipt:
+) -> SavedFeedback:
     if not entries:
-        return FeedbackReceipt(stored=0, duplicates=0, unknown_cards=0)
+        return SavedFeedback(FeedbackReceipt(stored=0, duplicates=0, unknownCards=0))
     hold_link_lock(conn, exclusive=True)
     known = issued_patients(conn, {entry.card_uuid for entry in entries})
     rows = [_row(service_id, entry, at, known.get(entry.card_uuid)) for entry in entries]
     stored = conn.execute(insert_new(conn, feedback).returning(feedback.c.id), rows).all()
-    return FeedbackReceipt(
+    receipt = FeedbackReceipt(
         stored=len(stored),
         duplicates=len(entries) - len(stored),
-        unknown_cards=sum(entry.card_uuid not in known for entry in entries),
-        patients=frozenset(known.values()),
+        unknownCards=sum(entry.card_uuid not in known for entry in entries),
     )
+    return SavedFeedback(receipt, frozenset(known.values()))
 
 
 def _row(

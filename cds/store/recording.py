@@ -5,14 +5,12 @@ import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Self
+from typing import Self
 
 from sqlalchemy import Connection
 
-from cds.cards.issued import IssuedCard
+from cds.cards.issued import IssuedCard, IssuedSuggestion
 from cds.store.schema import insert_new, issued_card, issued_suggestion, utc
-
-SNOMED = "http://snomed.info/sct"
 
 
 def patient_hash(patient_id: str, key: bytes) -> str:
@@ -30,16 +28,12 @@ class RecordedSuggestion:
     label: str
     code_system: str | None
     code: str | None
-    """The code of the first action's resource (SNOMED CT preferred)."""
+    """What the suggestion proposes (SNOMED CT where it has a code there)."""
 
     @classmethod
-    def of(cls, suggestion: dict[str, Any]) -> Self:
-        actions = suggestion.get("actions") or [{}]
-        codings = (actions[0].get("resource") or {}).get("code", {}).get("coding", [])
-        first = codings[0] if codings else {}
-        coding = next((c for c in codings if c.get("system") == SNOMED), first)
-        uuid, label = suggestion["uuid"], suggestion["label"]
-        return cls(uuid, label, coding.get("system"), coding.get("code"))
+    def of(cls, suggestion: IssuedSuggestion) -> Self:
+        coding = suggestion.coding
+        return cls(suggestion.uuid, suggestion.wire.label, coding.system, coding.code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +50,14 @@ class RecordedCard:
 
     @classmethod
     def of(cls, issued: IssuedCard) -> Self:
-        card = issued.card
         return cls(
-            uuid=card["uuid"],
+            uuid=issued.uuid,
             topic=issued.topic,
             joints=joined(issued.joints),
             side=issued.side,
             fingerprint=issued.fingerprint,
-            indicator=card["indicator"],
-            suggestions=tuple(RecordedSuggestion.of(s) for s in card.get("suggestions", ())),
+            indicator=issued.indicator,
+            suggestions=tuple(RecordedSuggestion.of(s) for s in issued.suggestions),
         )
 
 

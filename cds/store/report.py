@@ -10,7 +10,7 @@ from typing import get_args
 
 from sqlalchemy import ColumnElement, Connection, Join, Select, exists, func, select, true
 
-from cds.store.feedback import Coding
+from cds.protocol import Coding
 from cds.store.schema import feedback, issued_card
 from cds.types import Topic
 
@@ -106,6 +106,6 @@ def _reasons(
     )
     reasons: dict[str, list[ReasonCount]] = {}
     for name, system_, code_, display, n in rows:
-        coding = None if code_ is None else Coding(system_, code_, display)
+        coding = None if code_ is None else Coding(system=system_, code=code_, display=display)
         reasons.setdefault(name, []).append(ReasonCount(coding, n))
     return reasons

@@ -1,9 +1,9 @@
 """`Store`: the service's one handle on its database.
 
-Every method blocks on I/O: async code calls them in a worker thread
-(`anyio.to_thread.run_sync`, `starlette.concurrency.run_in_threadpool`), never on the event
-loop. A `Store` is thread-safe: each call takes its own pooled connection and transaction.
-Every database, driver or migration failure surfaces as `cds.exceptions.StoreUnavailable`.
+Every method blocks on I/O: the service calls them on its own store threads
+(`cds.api.runtime`), the CLI directly, never on the event loop. A `Store` is thread-safe: each
+call takes its own pooled connection and transaction. Every database, driver or migration
+failure surfaces as `cds.exceptions.StoreUnavailable`.
 """
 
 from collections.abc import Collection, Sequence
@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 from cds.cards.issued import IssuedCard
 from cds.store.audit import CallAudit, record_calls
 from cds.store.database import connect, transaction
-from cds.store.feedback import FeedbackEntry, FeedbackReceipt, save_feedback
+from cds.store.feedback import FeedbackEntry, SavedFeedback, save_feedback
 from cds.store.links import hold_link_lock, issued_patients, link_feedback, patients_with_feedback
 from cds.store.migrate import upgrade
 from cds.store.recording import ShownCards, card_patients, record_cards
@@ -98,7 +98,7 @@ class Store:
 
     def save_feedback(
         self, service_id: str, entries: Sequence[FeedbackEntry], at: datetime
-    ) -> FeedbackReceipt:
+    ) -> SavedFeedback:
         """Store a feedback request in one transaction: every new entry, or none."""
         with transaction(self._engine, write=True) as conn:
             return save_feedback(conn, service_id, entries, utc(at))

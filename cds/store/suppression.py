@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 from cds.cards.issued import IssuedCard
 from cds.store.recording import joined
 from cds.store.schema import feedback, issued_card, issued_suggestion
-from cds.types import JSON, PHYSIOTHERAPY_REFERRAL
+from cds.types import PHYSIOTHERAPY_REFERRAL
 
 NEVER_SUPPRESSED = frozenset({"red-flag"})
 
@@ -59,7 +59,7 @@ def suppressed(
     )
     hidden = {tuple(row) for row in overridden}
     return {
-        card.card["uuid"]
+        card.uuid
         for card in candidates
         if (card.topic, joined(card.joints), card.side, card.fingerprint) in hidden
     }
@@ -81,29 +81,8 @@ def accepted_physio(conn: Connection, *, patient_hash: str) -> bool:
     return any(suggestion in json.loads(accepted) for suggestion, accepted in rows)
 
 
-def _creates_physiotherapy_referral(suggestion: JSON) -> bool:
-    for action in suggestion.get("actions", []):
-        for coding in action.get("resource", {}).get("code", {}).get("coding", []):
-            if (coding.get("system"), coding.get("code")) == PHYSIOTHERAPY_REFERRAL:
-                return True
-    return False
-
-
-def without_physiotherapy(card: IssuedCard) -> IssuedCard:
-    """The card minus any physiotherapy referral suggestion (it was accepted before)."""
-    suggestions = card.card.get("suggestions", [])
-    kept = [s for s in suggestions if not _creates_physiotherapy_referral(s)]
-    if len(kept) == len(suggestions):
-        return card
-    body = {k: v for k, v in card.card.items() if k not in ("suggestions", "selectionBehavior")}
-    if kept:
-        body["suggestions"] = kept
-        body["selectionBehavior"] = card.card["selectionBehavior"]
-    return replace(card, card=body)
-
-
 def apply(cards: list[IssuedCard], suppression: Suppression) -> list[IssuedCard]:
-    shown = [c for c in cards if c.card["uuid"] not in suppression.hidden]
+    shown = [c for c in cards if c.uuid not in suppression.hidden]
     if suppression.physiotherapy_accepted:
-        return [without_physiotherapy(c) for c in shown]
+        return [c.without("physiotherapy") for c in shown]
     return shown

@@ -17,7 +17,8 @@ PREFIX_SYSTEMS = frozenset({ICD10CM, ICD10})
 """ICD codes match with their children: M54.5 matches M54.50."""
 STANDARD_SYSTEMS = frozenset({SNOMED, LOINC, ICD10CM, ICD10})
 MATCHED_CODES = 50_000
-"""Codes remembered with what they matched; then the memory starts over."""
+"""Codes remembered with what they matched; then the memory starts over. Without the memory,
+bench case (a) runs 0.07 M more instructions a call (+1.7 %), case (b) 0.67 M (+2.5 %)."""
 MATCHED_CODE_LENGTH = 128
 """Longer codes or systems are looked up each time: a request cannot fill memory with them."""
 

@@ -18,6 +18,23 @@ class IndicatorRule:
 
 
 @dataclass(frozen=True, slots=True)
+class UnitConversion:
+    units: frozenset[str]
+    """Lower case, as written in Quantity.unit or .code."""
+    to: str
+    add: float = 0.0
+    multiply: float = 1.0
+    divide: float = 1.0
+    round: int | None = None
+
+    def convert(self, value: float) -> float:
+        if self.add:
+            value = value + self.add
+        value = value * self.multiply / self.divide
+        return value if self.round is None else round(value, self.round)
+
+
+@dataclass(frozen=True, slots=True)
 class Rules:
     indicators: tuple[IndicatorRule, ...]
     warning_min_indicators: int
@@ -48,6 +65,11 @@ class Rules:
     max_text_chars: int
     max_cards: int
     imaging: ImagingRules
+    upper_regions: frozenset[str]
+    cauda_equina_regions: frozenset[str]
+    """Regions of new bilateral sciatica that make it cauda equina ("unspecified": not known)."""
+    unit_conversions: Mapping[str, tuple[UnitConversion, ...]]
+    """By marker."""
     _by_key: Mapping[str, IndicatorRule] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -113,4 +135,22 @@ def parse_rules(raw: Mapping[str, Any]) -> Rules:
         max_text_chars=int(raw["maxTextChars"]),
         max_cards=int(raw["maxCards"]),
         imaging=parse_imaging_rules(raw["imagingAppropriateness"]),
+        upper_regions=frozenset(raw["regions"]["upper"]),
+        cauda_equina_regions=frozenset(raw["regions"]["lowerBack"]),
+        unit_conversions={
+            marker: tuple(_conversion(c) for c in conversions)
+            for marker, conversions in raw["unitConversions"].items()
+            if not marker.startswith("_")
+        },
+    )
+
+
+def _conversion(raw: Mapping[str, Any]) -> UnitConversion:
+    return UnitConversion(
+        units=frozenset(raw["units"]),
+        to=str(raw["to"]),
+        add=float(raw.get("add", 0)),
+        multiply=float(raw.get("multiply", 1)),
+        divide=float(raw.get("divide", 1)),
+        round=None if raw.get("round") is None else int(raw["round"]),
     )

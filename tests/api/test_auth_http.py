@@ -11,7 +11,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from tests.conftest import NOW
+from cds.data.scenarios import FIXTURES_NOW
 from tests.support import requests as req
 from tests.support.service import running_service
 
@@ -27,7 +27,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with running_service(
         database_url=f"sqlite:///{tmp / 'cds.sqlite3'}",
         patient_hash_key="k",
-        now=NOW,
+        now=FIXTURES_NOW,
         trusted_issuers=orjson.dumps({ISSUER: jwks}).decode(),
     ) as url:
         yield url
@@ -118,7 +118,7 @@ def test_behind_a_proxy_the_audience_is_the_public_url(tmp_path: Any) -> None:
     public = "https://cds.hospital.example"
     with running_service(
         database_url=f"sqlite:///{tmp_path / 'cds.sqlite3'}",
-        now=NOW,
+        now=FIXTURES_NOW,
         trusted_issuers=orjson.dumps({ISSUER: {"keys": [KEY.as_dict(private=False)]}}).decode(),
         public_base_url=public,
     ) as url:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import NOW
+from cds.data.scenarios import FIXTURES_NOW
 from tests.support import requests as req
 from tests.support.fhir_server import running_fhir_server
 from tests.support.misbehaving_fhir import misbehaving_fhir_app
@@ -52,7 +52,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with running_service(
         database_url=f"sqlite:///{tmp / 'cds.sqlite3'}",
         patient_hash_key="k",
-        now=NOW,
+        now=FIXTURES_NOW,
         fetch_budget_seconds=1.0,
         max_pages=5,
     ) as url:

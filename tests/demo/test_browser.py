@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from cds.demo.fhir_server import load_scenarios, shift_dates
+from cds.data.scenarios import FIXTURES_NOW
+from cds.demo.fhir_server import served_scenarios, shift_dates
 from cds.demo.preview import engine_outcome
-from tests.conftest import NOW
 from tests.support.service import running_app, running_service
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -100,7 +100,7 @@ def demo_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with running_service(
         demo=True,
         fixtures_dir=ROOT / "fixtures",
-        now=NOW + timedelta(days=SHIFT),
+        now=FIXTURES_NOW + timedelta(days=SHIFT),
         database_url=f"sqlite:///{tmp / 'cds.sqlite3'}",
         patient_hash_key="test-key",
     ) as base_url:
@@ -125,7 +125,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 def _with_suggestion() -> tuple[Any, list[dict[str, Any]]]:
     """A patient-view scenario whose first card offers a suggestion."""
-    for scenario in load_scenarios(ROOT / "fixtures").items:
+    for scenario in served_scenarios(ROOT / "fixtures").items:
         cards = engine_outcome(scenario).cards
         if scenario.hook == "patient-view" and cards and cards[0].get("suggestions"):
             return scenario, cards
@@ -276,7 +276,7 @@ def test_pama_imaging_screen_shows_the_lumbar_imaging_card(demo_service: str, pa
     then signs: the order-sign card no longer offers physiotherapy (the feedback was used)."""
     scenario = next(
         s
-        for s in load_scenarios(ROOT / "fixtures").items
+        for s in served_scenarios(ROOT / "fixtures").items
         if s.slug == "imaging-pama-sandbox-lumbar-ct"
     )
     [expected] = engine_outcome(scenario).cards

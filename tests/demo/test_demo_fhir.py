@@ -9,14 +9,14 @@ import httpx
 import orjson
 import pytest
 
-from cds.demo.fhir_server import load_scenarios, shift_dates
+from cds.data.scenarios import FIXTURES_NOW
+from cds.demo.fhir_server import served_scenarios, shift_dates
 from cds.demo.preview import engine_outcome
-from tests.conftest import NOW
 from tests.support.service import running_service
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 SHIFT = 10
-DEMO_NOW = NOW + timedelta(days=SHIFT)
+DEMO_NOW = FIXTURES_NOW + timedelta(days=SHIFT)
 FHIR = "/demo/fhir"
 ORIGIN = "http://127.0.0.1:1"
 LOINC, SNOMED = "http://loinc.org", "http://snomed.info/sct"
@@ -250,14 +250,14 @@ def test_demo_off_serves_nothing(tmp_path: Path) -> None:
 
 
 def test_fixture_patients_are_unique_and_servable() -> None:
-    scenarios = load_scenarios(FIXTURES)
+    scenarios = served_scenarios(FIXTURES)
     assert scenarios.problems == []
     assert len(scenarios.items) >= 2
 
 
 def test_the_service_fetching_from_the_demo_gets_the_fixtures_cards(tmp_path: Path) -> None:
     """What the sandbox does: no prefetch, the service fetches from /demo/fhir itself."""
-    scenarios = load_scenarios(FIXTURES).items
+    scenarios = served_scenarios(FIXTURES).items
     settings = {"database_url": f"sqlite:///{tmp_path / 'db.sqlite3'}", "now": DEMO_NOW}
     with running_service(demo=True, fixtures_dir=FIXTURES, **settings) as base_url:
         services = httpx.get(base_url + "/cds-services").json()["services"]

@@ -8,12 +8,12 @@ import httpx
 import orjson
 import pytest
 
-from cds.demo.fhir_server import load_scenarios
+from cds.demo.fhir_server import served_scenarios
 from cds.demo.preview import TEMPLATES, engine_outcome
 from tests.support.service import running_service
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
-SCENARIOS = load_scenarios(FIXTURES).items
+SCENARIOS = served_scenarios(FIXTURES).items
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.scenarios import FIXED_NOW, FIXTURES_DIR
+from cds.data.scenarios import FIXTURES_DIR, FIXTURES_NOW
 
 PV = "/cds-services/spinal-origin-patient-view"
 ORDER_SELECT = "/cds-services/spinal-origin-order-select"
@@ -115,7 +115,7 @@ def accepted(card: Json, *suggestions: Json, minute: int = 5) -> Json:
 
 def stamp(minute: int) -> str:
     """An outcome timestamp `minute` minutes after the fixtures' clock."""
-    return (FIXED_NOW + timedelta(minutes=minute)).isoformat().replace("+00:00", "Z")
+    return (FIXTURES_NOW + timedelta(minutes=minute)).isoformat().replace("+00:00", "Z")
 
 
 def call(client: httpx.Client, request: Json, service: str = PV) -> list[Json]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.scenarios import FIXED_NOW
+from cds.data.scenarios import FIXTURES_NOW
 from tests.support.service import running_service
 
 CDS = str(Path(sys.executable).with_name("cds"))
@@ -30,7 +30,7 @@ HASH_KEY = "e2e-test-key"
 def serve(database_url: str, **settings: Any) -> AbstractContextManager[str]:
     """The service in a uvicorn thread on `database_url` and the fixtures' clock: its base URL."""
     return running_service(
-        database_url=database_url, patient_hash_key=HASH_KEY, now=FIXED_NOW, **settings
+        database_url=database_url, patient_hash_key=HASH_KEY, now=FIXTURES_NOW, **settings
     )
 
 
@@ -47,7 +47,7 @@ def service_environment(database_url: str, **extra: str) -> dict[str, str]:
     env.update(
         CDS_DATABASE_URL=database_url,
         CDS_PATIENT_HASH_KEY=HASH_KEY,
-        CDS_NOW=FIXED_NOW.isoformat(),
+        CDS_NOW=FIXTURES_NOW.isoformat(),
         CDS_LOG_LEVEL="WARNING",
         **extra,
     )

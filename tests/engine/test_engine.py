@@ -11,11 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cds.cli.card_text import render_text
+from cds.data.scenarios import FIXTURES_NOW
 from cds.evaluation import Evaluation, evaluate
 from cds.facts.record import PatientRecord
 from cds.terminology import load_terminology
 from cds.types import Hook
-from tests.support.scenarios import FIXED_NOW, assert_well_formed, suggestion_codes
+from tests.support.scenarios import assert_well_formed, suggestion_codes
 
 CM = "http://hl7.org/fhir/sid/icd-10-cm"
 SCT = "http://snomed.info/sct"
@@ -44,7 +45,7 @@ def run(
     **kwargs: Any,
 ) -> Evaluation:
     record = PatientRecord("p", PATIENT, conditions=conditions, **kwargs)
-    return evaluate(record, hook, FIXED_NOW)
+    return evaluate(record, hook, FIXTURES_NOW)
 
 
 def cards(evaluation: Evaluation) -> list[dict[str, Any]]:
@@ -322,7 +323,7 @@ def test_random_resources_never_crash(resources: list[Any], hook: Hook) -> None:
         service_requests=resources,
         draft_orders=resources,
     )
-    result = evaluate(record, hook, FIXED_NOW)
+    result = evaluate(record, hook, FIXTURES_NOW)
     assert len(result.cards) <= 3
     json.dumps([c.card for c in result.cards])
 
@@ -332,7 +333,7 @@ def test_uuids_come_from_the_supplied_generator() -> None:
     record = PatientRecord(
         "p", PATIENT, conditions=[cond("M54.41"), cond("M25.561"), cond("R20.2")]
     )
-    result = evaluate(record, "patient-view", FIXED_NOW, new_uuid=lambda: f"id-{next(counter)}")
+    result = evaluate(record, "patient-view", FIXTURES_NOW, new_uuid=lambda: f"id-{next(counter)}")
     card = result.cards[0].card
     assert card["uuid"] == "id-0"
     assert [s["uuid"] for s in card["suggestions"]] == ["id-1", "id-2"]
@@ -352,8 +353,8 @@ def test_thresholds_come_from_the_rules_file(tmp_path: Path) -> None:
     record = PatientRecord(
         "p", PATIENT, conditions=[cond("M54.50", onset="2025-01-01"), cond("M25.561")]
     )
-    default = evaluate(record, "patient-view", FIXED_NOW)
-    relaxed = evaluate(record, "patient-view", FIXED_NOW, terminology=load_terminology(tmp_path))
+    default = evaluate(record, "patient-view", FIXTURES_NOW)
+    relaxed = evaluate(record, "patient-view", FIXTURES_NOW, terminology=load_terminology(tmp_path))
     assert cards(default)[0]["indicator"] == "info"
     assert cards(relaxed)[0]["indicator"] == "warning"
 

@@ -11,11 +11,12 @@ from markdown_it import MarkdownIt
 from pydantic import ValidationError
 
 from cds.api.openapi import Card
+from cds.data.scenarios import FIXTURES_NOW, load_scenarios
 from cds.evaluation import evaluate
 from cds.types import JSON
-from tests.support.scenarios import FIXED_NOW, load_scenarios, record_from_request
+from tests.support.scenarios import record_from_request
 
-SCENARIOS = {s.name: s for s in load_scenarios()}
+SCENARIOS = {s.slug: s for s in load_scenarios()}
 CPT = "http://www.ama-assn.org/go/cpt"
 TOPIC = "imaging-appropriateness"
 
@@ -26,7 +27,7 @@ def request(name: str) -> JSON:
 
 def cards(req: JSON) -> list[JSON]:
     hook = req["hook"]
-    return [c.card for c in evaluate(record_from_request(req), hook, FIXED_NOW).cards]
+    return [c.card for c in evaluate(record_from_request(req), hook, FIXTURES_NOW).cards]
 
 
 def imaging(req: JSON) -> list[JSON]:
@@ -280,7 +281,7 @@ def test_a_long_standing_finding_is_named_to_ask_about_change() -> None:
 def test_the_imaging_scenarios_cover_issue_15() -> None:
     """At least 20: each code family, body-site-only orders, each exclusion, the six-week
     radicular case, a red flag, cervical, thoracic and pelvic studies, and both order hooks."""
-    ours = [s for s in SCENARIOS.values() if s.name.startswith("imaging-")]
+    ours = [s for s in SCENARIOS.values() if s.slug.startswith("imaging-")]
     assert len(ours) >= 20
     assert {s.hook for s in ours} == {"order-select", "order-sign"}
     codes = {
@@ -291,7 +292,7 @@ def test_the_imaging_scenarios_cover_issue_15() -> None:
     }
     assert {"72100", "72120", "72148", "72158", "72131", "72133"} <= codes
     assert {"72141", "72146", "72170", "77080", "64483", "113091000"} <= codes
-    exclusions = {s.name.removeprefix("imaging-exclusion-").split("-")[0] for s in ours}
+    exclusions = {s.slug.removeprefix("imaging-exclusion-").split("-")[0] for s in ours}
     assert {
         "cancer",
         "trauma",
@@ -305,4 +306,4 @@ def test_the_imaging_scenarios_cover_issue_15() -> None:
     assert {
         "imaging-radicular-six-weeks-info",
         "imaging-red-flag-cauda-equina-with-lumbar-mri",
-    } <= {s.name for s in ours}
+    } <= {s.slug for s in ours}

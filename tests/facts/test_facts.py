@@ -5,49 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from cds.facts import Facts, extract_facts
-from cds.facts.record import PatientRecord
-from cds.terminology import default_terminology
-from tests.support.scenarios import FIXED_NOW
+from tests.support.records import CLIN, CM, LOINC, SCT, VER, condition, facts_of, observation
 
-CM = "http://hl7.org/fhir/sid/icd-10-cm"
-SCT = "http://snomed.info/sct"
-LOINC = "http://loinc.org"
-CLIN = "http://terminology.hl7.org/CodeSystem/condition-clinical"
-VER = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 V3 = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
-
-
-def condition(code: str, system: str = CM, rid: str = "c1", **extra: Any) -> dict[str, Any]:
-    resource: dict[str, Any] = {
-        "resourceType": "Condition",
-        "id": rid,
-        "clinicalStatus": {"coding": [{"system": CLIN, "code": "active"}]},
-        "code": {"coding": [{"system": system, "code": code}]},
-        "subject": {"reference": "Patient/p"},
-    }
-    resource.update(extra)
-    return {k: v for k, v in resource.items() if v is not None}
-
-
-def observation(code: str, system: str = SCT, rid: str = "o1", **extra: Any) -> dict[str, Any]:
-    resource: dict[str, Any] = {
-        "resourceType": "Observation",
-        "id": rid,
-        "status": "final",
-        "code": {"coding": [{"system": system, "code": code}]},
-        "effectiveDateTime": "2026-05-20T10:00:00Z",
-    }
-    resource.update(extra)
-    return resource
-
-
-def facts_of(**kwargs: Any) -> Facts:
-    patient = kwargs.pop(
-        "patient", {"resourceType": "Patient", "id": "p", "birthDate": "1980-06-02"}
-    )
-    record = PatientRecord("p", patient, **kwargs)
-    return extract_facts(record, "patient-view", FIXED_NOW, default_terminology())
 
 
 def status(code: str) -> dict[str, Any]:

@@ -29,12 +29,11 @@ from cds.facts.fhir.validate import (
     OBSERVATION,
     SERVICE_REQUEST,
     InvalidResource,
-    Memo,
     Reader,
 )
-from tests.facts.test_facts import CM, SCT, condition, facts_of, observation
-from tests.robustness.test_fuzz import _mutation, json_values
-from tests.support.scenarios import load_scenarios
+from tests.support.damage import damage, json_values
+from tests.support.records import CM, SCT, condition, facts_of, observation
+from tests.support.scenarios import scenario_resources
 
 Model = Condition | Observation | ServiceRequest
 Read = ConditionRead | ObservationRead | ServiceRequestRead
@@ -56,21 +55,7 @@ READERS: dict[str, Reader[Any]] = {
 CHECKS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=300)
 
 
-def _resources(value: Any) -> list[dict[str, Any]]:
-    """Every Condition, Observation and ServiceRequest inside a request, at any depth."""
-    found: list[dict[str, Any]] = []
-    if isinstance(value, dict):
-        if value.get("resourceType") in MODELS:
-            found.append(value)
-        for item in value.values():
-            found += _resources(item)
-    elif isinstance(value, list):
-        for item in value:
-            found += _resources(item)
-    return found
-
-
-RESOURCES = [r for s in load_scenarios() for r in _resources(s.request)]
+RESOURCES = scenario_resources()
 
 
 def _whole(raw: dict[str, Any], rtype: str | None = None) -> Model | None:
@@ -80,10 +65,10 @@ def _whole(raw: dict[str, Any], rtype: str | None = None) -> Model | None:
         return None
 
 
-def _read(raw: dict[str, Any], memo: Memo | None = None, rtype: str | None = None) -> Read | None:
+def _read(raw: dict[str, Any], rtype: str | None = None) -> Read | None:
     reader = READERS[rtype or raw["resourceType"]]
     try:
-        return reader.read(raw, {} if memo is None else memo)
+        return reader.read(raw)
     except InvalidResource:
         return None
 
@@ -104,10 +89,10 @@ def _assert_same(read: Read, whole: Model) -> None:
         assert repr(ours) == repr(theirs), field.name  # same types too (date, Decimal...)
 
 
-def _assert_agrees(raw: dict[str, Any], memo: Memo | None = None) -> Read | None:
+def _assert_agrees(raw: dict[str, Any]) -> Read | None:
     """The read accepts what the model accepts, with the same values."""
     whole = _whole(raw)
-    read = _read(raw, memo)
+    read = _read(raw)
     if whole is not None:
         assert read is not None, "the model accepts it, the read does not"
         _assert_same(read, whole)
@@ -116,11 +101,9 @@ def _assert_agrees(raw: dict[str, Any], memo: Memo | None = None) -> Read | None
 
 def test_every_fixture_resource_reads_as_the_model_has_it() -> None:
     assert {r["resourceType"] for r in RESOURCES} == set(MODELS)
-    memo: Memo = {}
     for raw in RESOURCES:
         assert _whole(raw) is not None
         assert _assert_agrees(raw) is not None
-        assert _assert_agrees(raw, memo) is not None, "one memo for all, as in one call"
 
 
 @st.composite
@@ -129,7 +112,7 @@ def damaged(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     original = draw(st.sampled_from(RESOURCES))
     raw: Any = copy.deepcopy(original)
     for _ in range(draw(st.integers(1, 3))):
-        raw = draw(_mutation(raw))
+        raw = draw(damage(raw))
     return original, raw
 
 
@@ -139,10 +122,7 @@ def test_whatever_the_model_accepts_is_read_alike(case: tuple[Any, Any]) -> None
     original, raw = case
     if not isinstance(raw, dict) or raw.get("resourceType") != original["resourceType"]:
         return  # not a resource of that type: the engine never reads it (select)
-    memo: Memo = {}
-    _read(original, memo)
     _assert_agrees(raw)
-    _assert_agrees(raw, memo)
 
 
 @st.composite
@@ -157,7 +137,7 @@ def read_element_damaged(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any
     if how == "remove":
         raw.pop(key, None)
     elif how == "damage" and raw.get(key) is not None:
-        raw[key] = draw(_mutation(raw[key]))
+        raw[key] = draw(damage(raw[key]))
     else:
         raw[key] = draw(json_values)
     return original, raw, key
@@ -168,11 +148,9 @@ def read_element_damaged(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any
 def test_damage_to_a_read_element_is_judged_as_the_model_judges_it(
     case: tuple[dict[str, Any], dict[str, Any], str],
 ) -> None:
-    original, raw, key = case
-    memo: Memo = {}
-    _read(original, memo)
+    _, raw, key = case
     whole = _whole(raw)
-    read = _read(raw, memo)
+    read = _read(raw)
     assert (read is None) == (whole is None), f"{key}: model {whole is not None}"
     if read is not None and whole is not None:
         _assert_same(read, whole)
@@ -241,20 +219,7 @@ def test_the_reads_mirror_every_rule_of_the_models() -> None:
         assert all(not f.metadata for f in model.model_fields.values())
 
 
-def test_identical_elements_are_validated_once_per_memo() -> None:
-    status = {"id": "s", "coding": [{"code": "active"}]}  # not plain: fhir.resources reads it
-    one = {**condition("M54.50", rid="a"), "clinicalStatus": status}
-    two = {**condition("M25.561", rid="b"), "clinicalStatus": dict(status)}
-    memo: Memo = {}
-    first, second = _read(one, memo), _read(two, memo)
-    assert first is not None and second is not None
-    assert first.clinicalStatus is second.clinicalStatus
-    assert first.code is not second.code
-    alone = _read(two)
-    assert alone is not None and alone.clinicalStatus is not first.clinicalStatus
-
-
-def test_the_memo_keeps_element_types_apart() -> None:
+def test_element_types_are_kept_apart() -> None:
     raw = {**OBS, "effectiveDateTime": "2026-05-20", "valueString": "2026-05-20"}
     read = _read(raw)
     assert read is not None
@@ -262,17 +227,15 @@ def test_the_memo_keeps_element_types_apart() -> None:
     assert read.valueString == "2026-05-20"
 
 
-def test_the_memo_tells_nan_from_null() -> None:
-    """orjson writes NaN as null: a NaN must not be served what a null validated to."""
-    memo: Memo = {}
-    assert _read({**OBS, "valueQuantity": {"value": None, "unit": "mg"}}, memo) is not None
-    assert _read({**OBS, "valueQuantity": {"value": math.nan, "unit": "mg"}}, memo) is None
+def test_nan_is_not_null() -> None:
+    assert _read({**OBS, "valueQuantity": {"value": None, "unit": "mg"}}) is not None
+    assert _read({**OBS, "valueQuantity": {"value": math.nan, "unit": "mg"}}) is None
 
 
 def test_a_reason_carries_no_unknown_key() -> None:
     raw = {**COND, "code": {"coding": [{"system": CM, "code": "M54.5", "Jane Doe 1970": 1}]}}
     with pytest.raises(InvalidResource) as caught:
-        CONDITION.read(raw, {})
+        CONDITION.read(raw)
     assert caught.value.reason == "validation failed: code.coding.0.*: extra_forbidden"
 
 

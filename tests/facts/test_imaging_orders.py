@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from cds.data.scenarios import FIXTURES_NOW
 from cds.facts import ImagingOrder, extract_facts
 from cds.facts.record import PatientRecord
 from cds.terminology import default_terminology
 from cds.types import Hook
-from tests.support.scenarios import FIXED_NOW
 
 CPT = "http://www.ama-assn.org/go/cpt"
 SCT = "http://snomed.info/sct"
@@ -29,7 +29,7 @@ def order(rid: str = "o1", **fields: Any) -> dict[str, Any]:
 
 def read(*orders: dict[str, Any], hook: Hook = "order-sign") -> tuple[ImagingOrder, ...]:
     record = PatientRecord(patient_id="p", draft_orders=list(orders))
-    return extract_facts(record, hook, FIXED_NOW, default_terminology()).imaging_orders
+    return extract_facts(record, hook, FIXTURES_NOW, default_terminology()).imaging_orders
 
 
 def test_the_sandbox_pama_order_by_its_cpt_code_and_reason() -> None:
@@ -81,7 +81,7 @@ def test_by_body_site_with_an_imaging_code_or_category(
 def test_order_select_reads_only_the_selected_orders() -> None:
     mri = order("mri", code={"coding": [{"system": CPT, "code": "72148"}]})
     record = PatientRecord(patient_id="p", draft_orders=[mri], selections=("ServiceRequest/other",))
-    facts = extract_facts(record, "order-select", FIXED_NOW, default_terminology())
+    facts = extract_facts(record, "order-select", FIXTURES_NOW, default_terminology())
     assert facts.imaging_orders == ()
     assert [o.modality for o in read(mri, hook="order-select")] == ["mri"]
 

@@ -17,12 +17,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from cds.facts.fhir.codeable import codeable_of
 from cds.facts.fhir.plain import plain_codeable, plain_codeables, plain_date, plain_id
-from tests.facts.test_fhir_read import RESOURCES
+from tests.support.scenarios import scenario_resources
 
 MODEL: TypeAdapter[Any] = TypeAdapter(CodeableConceptType)
 ID: TypeAdapter[Any] = TypeAdapter(Condition.model_fields["id"].annotation)
 DATE_TIME: TypeAdapter[Any] = TypeAdapter(Condition.model_fields["onsetDateTime"].annotation)
 CHECKS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=1500)
+RESOURCES = scenario_resources()
 
 TRICKY = [
     "", " ", "a", "a b", "a  b", " a", "a ", "\t", "a\tb", "a\nb", "\r", "\u00a0", "a\u00a0b",

@@ -19,16 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cds.data.scenarios import FIXTURES_NOW, Scenario, load_scenarios
 from cds.evaluation import Evaluation, evaluate
 from cds.facts.fhir.resources import ConditionRead, ObservationRead
 from cds.types import Hook
-from tests.conftest import NOW
-from tests.support.scenarios import (
-    Scenario,
-    assert_well_formed,
-    load_scenarios,
-    record_from_request,
-)
+from tests.support.damage import damage, dumps, json_values
+from tests.support.scenarios import assert_well_formed, record_from_request
 from tests.support.service import running_service
 
 SCENARIOS = load_scenarios()
@@ -40,8 +36,6 @@ SLOW_CALL_SECONDS = 5.0
 
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=100)
 
-Path_ = tuple[str | int, ...]
-
 
 def _url(scenario: Scenario) -> str:
     return f"/cds-services/spinal-origin-{scenario.hook}"
@@ -52,144 +46,13 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     tmp: Path = tmp_path_factory.mktemp("fuzz")
     with (
         running_service(
-            database_url=f"sqlite:///{tmp / 'cds.sqlite3'}", patient_hash_key="test-key", now=NOW
+            database_url=f"sqlite:///{tmp / 'cds.sqlite3'}",
+            patient_hash_key="test-key",
+            now=FIXTURES_NOW,
         ) as url,
         httpx.Client(base_url=url, timeout=30) as client,
     ):
         yield client
-
-
-# ---------------------------------------------------------------------------------------------
-# JSON tree helpers
-
-
-def _paths(value: Any, prefix: Path_ = ()) -> Iterator[Path_]:
-    yield prefix
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _paths(item, (*prefix, index))
-
-
-def _get(value: Any, path: Path_) -> Any:
-    for part in path:
-        value = value[part]
-    return value
-
-
-def _set(root: Any, path: Path_, new: Any) -> Any:
-    if not path:
-        return new
-    _get(root, path[:-1])[path[-1]] = new
-    return root
-
-
-def _delete(root: Any, path: Path_) -> Any:
-    if not path:
-        return root
-    del _get(root, path[:-1])[path[-1]]
-    return root
-
-
-DEEP = "\x00deep:"
-"""A string standing for nesting deeper than json.dumps can write; expanded in the JSON text."""
-
-
-def _dumps(body: Any) -> bytes:
-    text = json.dumps(body)
-    while (start := text.find(json.dumps(DEEP)[:-1])) != -1:
-        end = text.index('"', start + 1)
-        depth = int(text[start + len(json.dumps(DEEP)) - 1 : end])
-        text = text[:start] + "[" * depth + "]" * depth + text[end + 1 :]
-    return text.encode("utf-8", "surrogatepass")
-
-
-# ---------------------------------------------------------------------------------------------
-# Strategies
-
-json_scalars = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=30)
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
-unknown_codings = st.fixed_dictionaries(
-    {
-        "system": st.sampled_from(
-            [
-                "http://snomed.info/sct",
-                "http://hl7.org/fhir/sid/icd-10-cm",
-                "http://loinc.org",
-                "urn:oid:1.2.3",
-            ]
-        ),
-        "code": st.text(min_size=1, max_size=20),
-    }
-)
-odd_text = st.text(
-    st.characters(codec=None, exclude_categories=()),  # surrogates, controls, NUL, RTL marks
-    min_size=1,
-    max_size=50,
-)
-
-
-@st.composite
-def _mutation(draw: st.DrawFn, value: Any) -> Any:
-    """One damage to a JSON tree, at a path chosen anywhere in it."""
-    path = draw(st.sampled_from(list(_paths(value))))
-    kind = draw(
-        st.sampled_from(
-            [
-                "replace",
-                "delete",
-                "list-for-value",
-                "dict-for-value",
-                "huge-string",
-                "deep-nesting",
-                "odd-unicode",
-                "unknown-coding",
-                "duplicate",
-                "not-json-number",
-            ]
-        )
-    )
-    current = _get(value, path)
-    if kind == "replace":
-        return _set(value, path, draw(json_values))
-    if kind == "delete":
-        return _delete(value, path)
-    if kind == "list-for-value":
-        return _set(value, path, [current])
-    if kind == "dict-for-value":
-        return _set(value, path, {"value": current})
-    if kind == "huge-string":
-        size = draw(st.sampled_from([10_000, 200_000, 2_000_000]))
-        return _set(value, path, draw(st.sampled_from("xé🦴 ")) * size)
-    if kind == "deep-nesting":
-        return _set(value, path, DEEP + str(draw(st.sampled_from([100, 900, 1100, 5000]))))
-    if kind == "odd-unicode":
-        return _set(value, path, draw(odd_text))
-    if kind == "not-json-number":
-        return _set(value, path, draw(st.sampled_from([float("nan"), float("inf")])))
-    if kind == "unknown-coding":
-        return _set(value, path, {"coding": [draw(unknown_codings)], "text": draw(odd_text)})
-    # duplicate: a list element twice, or a dict's member under a second key
-    if isinstance(current, list) and current:
-        current.append(copy.deepcopy(current[draw(st.integers(0, len(current) - 1))]))
-    elif isinstance(current, dict) and current:
-        key = draw(st.sampled_from(sorted(current)))
-        current[f"{key}_"] = copy.deepcopy(current[key])
-    return value
 
 
 @st.composite
@@ -197,7 +60,7 @@ def damaged_requests(draw: st.DrawFn) -> tuple[Scenario, Any]:
     scenario = draw(st.sampled_from(SCENARIOS))
     body: Any = copy.deepcopy(scenario.request)
     for _ in range(draw(st.integers(1, 3))):
-        body = draw(_mutation(body))
+        body = draw(damage(body))
     return scenario, body
 
 
@@ -237,7 +100,7 @@ def test_damaged_requests_get_cards_or_a_clear_4xx(
     client: httpx.Client, damaged: tuple[Scenario, Any]
 ) -> None:
     scenario, body = damaged
-    _assert_answer(_post(client, _url(scenario), _dumps(body)))
+    _assert_answer(_post(client, _url(scenario), dumps(body)))
 
 
 @settings(FUZZ, max_examples=25)
@@ -251,7 +114,7 @@ def test_bytes_that_are_no_request_get_a_4xx(client: httpx.Client, content: byte
 def test_a_fixture_request_passes_unharmed(client: httpx.Client) -> None:
     """The control: the undamaged requests the mutations start from are answered with cards."""
     scenario = RED_FLAGS[0]
-    body = _assert_answer(_post(client, _url(scenario), _dumps(scenario.request)))
+    body = _assert_answer(_post(client, _url(scenario), dumps(scenario.request)))
     assert "red-flag" in {card["source"]["topic"]["code"] for card in body["cards"]}
 
 
@@ -291,14 +154,14 @@ def damaged_feedback(draw: st.DrawFn) -> Any:
     body: Any = copy.deepcopy(FEEDBACK)
     body["feedback"][draw(st.integers(0, 1))]["outcomeTimestamp"] = draw(timestamps)
     for _ in range(draw(st.integers(0, 2))):
-        body = draw(_mutation(body))
+        body = draw(damage(body))
     return body
 
 
 @FUZZ
 @given(damaged_feedback())
 def test_damaged_feedback_is_stored_or_a_clear_4xx(client: httpx.Client, body: Any) -> None:
-    response = _post(client, "/cds-services/spinal-origin-patient-view/feedback", _dumps(body))
+    response = _post(client, "/cds-services/spinal-origin-patient-view/feedback", dumps(body))
     assert response.status_code == 200 or response.status_code in ERROR_STATUSES, response.text
     answer = response.json()
     if response.status_code != 200:
@@ -315,7 +178,7 @@ def test_a_feedback_timestamp_without_a_utc_equivalent_is_a_400(
     """Found by the test above: these were 500s (the store's utc() raised on them)."""
     body = copy.deepcopy(FEEDBACK)
     body["feedback"][1]["outcomeTimestamp"] = timestamp
-    response = _post(client, "/cds-services/spinal-origin-patient-view/feedback", _dumps(body))
+    response = _post(client, "/cds-services/spinal-origin-patient-view/feedback", dumps(body))
     assert response.status_code == 400, response.text
     assert response.json()["field"] == "feedback.1.outcomeTimestamp"
 
@@ -341,7 +204,7 @@ def test_a_feedback_timestamp_without_a_utc_equivalent_is_a_400(
 def test_a_400_names_the_offending_field(
     client: httpx.Client, body: dict[str, Any], field: str
 ) -> None:
-    answer = _assert_answer(_post(client, "/cds-services/spinal-origin-patient-view", _dumps(body)))
+    answer = _assert_answer(_post(client, "/cds-services/spinal-origin-patient-view", dumps(body)))
     assert answer["error"] == "invalid-request"
     assert answer["field"].endswith(field), answer
 
@@ -446,7 +309,7 @@ def _topics(evaluation: Evaluation) -> list[tuple[str, str]]:
 
 
 def _evaluate(request: dict[str, Any], hook: str) -> Evaluation:
-    evaluation = evaluate(record_from_request(request), cast(Hook, hook), NOW)
+    evaluation = evaluate(record_from_request(request), cast(Hook, hook), FIXTURES_NOW)
     assert len(evaluation.cards) <= 3
     for card in evaluation.cards:
         assert_well_formed(card.card)
@@ -495,7 +358,7 @@ def test_a_corrupted_record_never_breaks_the_engine(data: st.DataObject) -> None
     for resource in data.draw(
         st.lists(st.sampled_from(_resources(request)), min_size=1, max_size=3, unique_by=id)
     ):
-        data.draw(_mutation(resource))
+        data.draw(damage(resource))
     for skipped in _evaluate(request, scenario.hook).skipped:
         assert "validation failed" in skipped.reason or "invalid" in skipped.reason
 
@@ -525,5 +388,5 @@ def test_a_red_flag_survives_a_garbage_condition_over_http(
     corrupt, junk_kind = CORRUPTIONS[name]
     corrupt(garbage, data.draw(_junk(junk_kind)))
     conditions.insert(0, {"resource": garbage})
-    body = _assert_answer(_post(client, _url(scenario), _dumps(request)))
+    body = _assert_answer(_post(client, _url(scenario), dumps(request)))
     assert "red-flag" in {card["source"]["topic"]["code"] for card in body["cards"]}

@@ -17,15 +17,14 @@ import orjson
 import pytest
 
 from cds.api.app import create_app
+from cds.data.scenarios import FIXTURES_NOW, load_scenarios
 from cds.settings import Settings
-from tests.conftest import NOW
 from tests.support import requests as req
 from tests.support.misbehaving_fhir import misbehaving_fhir_app
-from tests.support.scenarios import load_scenarios
 from tests.support.service import running_app
 
 PV = "/cds-services/spinal-origin-patient-view"
-RED_FLAG = next(s for s in load_scenarios() if s.name == "red-flag-new-foot-drop")
+RED_FLAG = next(s for s in load_scenarios() if s.slug == "red-flag-new-foot-drop")
 
 Serve = Callable[..., AbstractContextManager[str]]
 
@@ -38,7 +37,7 @@ def serve(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Serve:
     def serving(**env: object) -> Iterator[str]:
         monkeypatch.setenv("CDS_DATABASE_URL", f"sqlite:///{tmp_path / 'cds.sqlite3'}")
         monkeypatch.setenv("CDS_PATIENT_HASH_KEY", "test-key")
-        monkeypatch.setenv("CDS_NOW", NOW.isoformat())
+        monkeypatch.setenv("CDS_NOW", FIXTURES_NOW.isoformat())
         for name, value in env.items():
             monkeypatch.setenv(f"CDS_{name.upper()}", str(value))
         with running_app(create_app(Settings())) as url:
@@ -137,7 +136,8 @@ def test_max_resources_bounds_a_fhir_search(serve: Serve, bad_fhir: tuple[str, A
         ok = httpx.post(url + PV, json=_fetching(f"{base}/many-5"), timeout=10)
         assert ok.status_code == 200, ok.text
         response, took = _timed_post(url + PV, _fetching(f"{base}/many-6"))
-        answer = _error(response, 412, "fhir-server-error")
+        answer = _error(response, 413, "payload-too-large")  # as when prefetched: asking again
+        assert answer["field"] == "prefetch.conditions"  # cannot help, unlike a 412
         assert "more than 5 resources" in answer["message"]
         assert took < 3
 

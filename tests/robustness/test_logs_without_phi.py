@@ -29,10 +29,9 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from tests.conftest import NOW
+from cds.data.scenarios import FIXTURES_NOW, Scenario, load_scenarios
 from tests.support.fhir_server import running_fhir_server
 from tests.support.misbehaving_fhir import misbehaving_fhir_app
-from tests.support.scenarios import Scenario, load_scenarios
 from tests.support.service import running_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +39,7 @@ ISSUER = "https://ehr.example.org"
 KEY = ECKey.generate_key("P-384", parameters={"kid": "ehr-key-1"})
 OTHER_KEY = ECKey.generate_key("P-384", parameters={"kid": "ehr-key-1"})
 SCENARIOS = load_scenarios()
-FETCHED = [s for s in SCENARIOS if s.name in ("red-flag-new-foot-drop", "radicular-right-knee")]
+FETCHED = [s for s in SCENARIOS if s.slug in ("red-flag-new-foot-drop", "radicular-right-knee")]
 LOG_KEYS = {"time", "level", "logger", "event"}
 
 
@@ -115,7 +114,7 @@ def _service_env(tmp: Path) -> dict[str, str]:
         {
             "CDS_DATABASE_URL": f"sqlite:///{tmp / 'cds.sqlite3'}",
             "CDS_PATIENT_HASH_KEY": "log-test-key",
-            "CDS_NOW": NOW.isoformat(),
+            "CDS_NOW": FIXTURES_NOW.isoformat(),
             "CDS_LOG_LEVEL": "DEBUG",
             "CDS_TRUSTED_ISSUERS": orjson.dumps({ISSUER: jwks}).decode(),
             "CDS_FETCH_BUDGET_SECONDS": "1",

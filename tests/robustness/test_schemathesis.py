@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cds.api.app import create_app
-from tests.conftest import NOW
+from cds.data.scenarios import FIXTURES_NOW
 from tests.support.service import running_service
 
 CHECKS = [
@@ -42,7 +42,9 @@ schema = schemathesis.openapi.from_dict(
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp: Path = tmp_path_factory.mktemp("schemathesis")
     with running_service(
-        database_url=f"sqlite:///{tmp / 'cds.sqlite3'}", patient_hash_key="test-key", now=NOW
+        database_url=f"sqlite:///{tmp / 'cds.sqlite3'}",
+        patient_hash_key="test-key",
+        now=FIXTURES_NOW,
     ) as url:
         yield url
 

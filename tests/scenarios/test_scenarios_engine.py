@@ -8,14 +8,9 @@ import re
 import pytest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
+from cds.data.scenarios import FIXTURES_NOW, Scenario, load_scenarios
 from cds.evaluation import evaluate
-from tests.support.scenarios import (
-    FIXED_NOW,
-    Scenario,
-    assert_outcome,
-    load_scenarios,
-    record_from_request,
-)
+from tests.support.scenarios import assert_outcome, record_from_request
 
 SCENARIOS = load_scenarios()
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -24,12 +19,12 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 def test_at_least_forty_scenarios_with_readable_descriptions() -> None:
     assert len(SCENARIOS) >= 40
     for s in SCENARIOS:
-        assert len(s.description.split()) >= 12, s.name
-        assert UUID.match(s.request["hookInstance"]), s.name
-        assert s.request["context"]["userId"].startswith("Practitioner/"), s.name
-        assert "fhirServer" not in s.request, s.name
+        assert len(s.description.split()) >= 12, s.slug
+        assert UUID.match(s.request["hookInstance"]), s.slug
+        assert s.request["context"]["userId"].startswith("Practitioner/"), s.slug
+        assert "fhirServer" not in s.request, s.slug
         patient = s.request["prefetch"]["patient"]
-        assert patient["name"] and patient["birthDate"] and patient["gender"], s.name
+        assert patient["name"] and patient["birthDate"] and patient["gender"], s.slug
 
 
 def test_scenarios_cover_every_hook_topic_and_no_card() -> None:
@@ -46,13 +41,13 @@ def test_scenarios_cover_every_hook_topic_and_no_card() -> None:
     assert sum(1 for s in SCENARIOS if not s.expect["cards"]) >= 8
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.slug for s in SCENARIOS])
 def test_scenario(scenario: Scenario) -> None:
     counter = itertools.count()
     evaluation = evaluate(
         record_from_request(scenario.request),
         scenario.hook,  # type: ignore[arg-type]
-        FIXED_NOW,
+        FIXTURES_NOW,
         new_uuid=lambda: f"00000000-0000-4000-8000-{next(counter):012d}",
     )
     cards = [issued.card for issued in evaluation.cards]
@@ -79,10 +74,10 @@ def test_scenario(scenario: Scenario) -> None:
 
 
 def test_assert_outcome_can_fail() -> None:
-    scenario = next(s for s in SCENARIOS if s.name == "radicular-right-knee")
+    scenario = next(s for s in SCENARIOS if s.slug == "radicular-right-knee")
     cards = [
         c.card
-        for c in evaluate(record_from_request(scenario.request), "patient-view", FIXED_NOW).cards
+        for c in evaluate(record_from_request(scenario.request), "patient-view", FIXTURES_NOW).cards
     ]
     with pytest.raises(AssertionError):
         assert_outcome(cards, {"cards": []})
@@ -106,10 +101,10 @@ def test_assert_outcome_can_fail() -> None:
 
 
 def test_links_and_replacement_suggestions_are_checked() -> None:
-    scenario = next(s for s in SCENARIOS if s.name.startswith("imaging-order-select-lumbar-mri"))
+    scenario = next(s for s in SCENARIOS if s.slug.startswith("imaging-order-select-lumbar-mri"))
     cards = [
         c.card
-        for c in evaluate(record_from_request(scenario.request), "order-select", FIXED_NOW).cards
+        for c in evaluate(record_from_request(scenario.request), "order-select", FIXTURES_NOW).cards
     ]
     card = {"topic": "imaging-appropriateness", "indicator": "warning"}
     assert_outcome(cards, {"cards": [dict(card, links_present=["CMS166"])]})

@@ -10,7 +10,8 @@ import orjson
 import pytest
 
 from cds.cli.main import main
-from tests.support.scenarios import FIXED_NOW, Scenario, assert_outcome, load_scenarios
+from cds.data.scenarios import FIXTURES_NOW, Scenario, load_scenarios
+from tests.support.scenarios import assert_outcome
 
 SCENARIOS = load_scenarios()
 SERVICE_BY_HOOK = {
@@ -30,19 +31,21 @@ def client(service: str) -> Any:
         yield client
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.slug)
 def test_scenario_through_http(client: httpx.Client, scenario: Scenario) -> None:
     response = client.post(f"/cds-services/{SERVICE_BY_HOOK[scenario.hook]}", json=scenario.request)
     assert response.status_code == 200, response.text
     assert_outcome(response.json()["cards"], scenario.expect)
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.slug)
 def test_scenario_through_cds_evaluate(
     scenario: Scenario, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert (
-        main(["evaluate", str(scenario.path), "--format", "json", "--now", FIXED_NOW.isoformat()])
+        main(
+            ["evaluate", str(scenario.path), "--format", "json", "--now", FIXTURES_NOW.isoformat()]
+        )
         == 0
     )
     assert_outcome(orjson.loads(capsys.readouterr().out)["cards"], scenario.expect)
@@ -56,14 +59,16 @@ def _cds(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_console_script_prints_a_radicular_warning_card_with_physiotherapy() -> None:
-    result = _cds("evaluate", "fixtures/radicular-right-knee.json", "--now", FIXED_NOW.isoformat())
+    result = _cds(
+        "evaluate", "fixtures/radicular-right-knee.json", "--now", FIXTURES_NOW.isoformat()
+    )
     assert result.returncode == 0, result.stderr
     assert "[WARNING] Right knee pain may be referred from the lumbar spine" in result.stdout
     assert "Refer to physiotherapy" in result.stdout
 
 
 def test_console_script_reads_a_bare_request_and_a_bundle(tmp_path: Path) -> None:
-    scenario = next(s for s in SCENARIOS if s.name == "radicular-right-knee")
+    scenario = next(s for s in SCENARIOS if s.slug == "radicular-right-knee")
     request = tmp_path / "request.json"
     request.write_bytes(orjson.dumps(scenario.request))
     entries = [
@@ -81,7 +86,7 @@ def test_console_script_reads_a_bare_request_and_a_bundle(tmp_path: Path) -> Non
     )
     outputs = []
     for path in (request, bundle):
-        result = _cds("evaluate", str(path), "--format", "json", "--now", FIXED_NOW.isoformat())
+        result = _cds("evaluate", str(path), "--format", "json", "--now", FIXTURES_NOW.isoformat())
         assert result.returncode == 0, result.stderr
         outputs.append([c["summary"] for c in orjson.loads(result.stdout)["cards"]])
     assert outputs[0] == outputs[1] != []

@@ -16,7 +16,7 @@ def test_concurrent_writers_store_every_entry_once(store: Store, url: str) -> No
         stored = 0
         for i in range(PER_THREAD):
             entry = overridden(f"card-{thread}-{i}", at=NOW + timedelta(seconds=i))
-            stored += store.save_feedback(SERVICE, [entry], NOW).stored
+            stored += store.save_feedback(SERVICE, [entry], NOW).receipt.stored
         return stored
 
     with ThreadPoolExecutor(THREADS) as pool:
@@ -33,4 +33,4 @@ def test_concurrent_duplicates_are_stored_once(store: Store, url: str) -> None:
             pool.map(lambda _: store.save_feedback(SERVICE, batch, NOW), range(THREADS))
         )
 
-    assert sum(receipt.stored for receipt in receipts) == rows(url, "feedback") == len(batch)
+    assert sum(saved.receipt.stored for saved in receipts) == rows(url, "feedback") == len(batch)

@@ -5,7 +5,8 @@ from datetime import timedelta, timezone
 import pytest
 
 from cds.exceptions import StoreUnavailable
-from cds.store import FeedbackEntry, FeedbackReceipt, Store
+from cds.protocol import FeedbackReceipt
+from cds.store import FeedbackEntry, SavedFeedback, Store
 from cds.store.schema import FEEDBACK_LIMITS
 from tests.support.tables import count as rows
 
@@ -20,8 +21,8 @@ def test_feedback_on_an_issued_card_is_stored(store: Store, url: str) -> None:
 
     receipt = store.save_feedback(SERVICE, [overridden(card)], NOW)
 
-    assert receipt == FeedbackReceipt(
-        1, duplicates=0, unknown_cards=0, patients=frozenset({PATIENT})
+    assert receipt == SavedFeedback(
+        FeedbackReceipt(stored=1, duplicates=0, unknownCards=0), frozenset({PATIENT})
     )
     assert rows(url, "feedback") == 1
 
@@ -35,9 +36,11 @@ def test_the_same_entry_posted_twice_is_stored_once(store: Store, url: str) -> N
     first = store.save_feedback(SERVICE, [entry, entry], NOW)
     second = store.save_feedback(SERVICE, [same_instant], NOW + timedelta(seconds=1))
 
-    assert first == FeedbackReceipt(1, duplicates=1, unknown_cards=0, patients=frozenset({PATIENT}))
-    assert second == FeedbackReceipt(
-        0, duplicates=1, unknown_cards=0, patients=frozenset({PATIENT})
+    assert first == SavedFeedback(
+        FeedbackReceipt(stored=1, duplicates=1, unknownCards=0), frozenset({PATIENT})
+    )
+    assert second == SavedFeedback(
+        FeedbackReceipt(stored=0, duplicates=1, unknownCards=0), frozenset({PATIENT})
     )
     assert rows(url, "feedback") == 1
 
@@ -57,8 +60,8 @@ def test_feedback_for_an_unknown_card_is_stored_and_counted(store: Store, url: s
 
     receipt = store.save_feedback(SERVICE, [accepted(card), overridden("never-issued")], NOW)
 
-    assert receipt == FeedbackReceipt(
-        2, duplicates=0, unknown_cards=1, patients=frozenset({PATIENT})
+    assert receipt == SavedFeedback(
+        FeedbackReceipt(stored=2, duplicates=0, unknownCards=1), frozenset({PATIENT})
     )
     assert store.report(since=None).unknown_card_feedback == 1
 
@@ -88,7 +91,7 @@ def test_a_batch_is_stored_all_or_nothing(
         store.save_feedback(SERVICE, [good, bad], NOW)
 
     assert rows(url, "feedback") == 0
-    assert store.save_feedback(SERVICE, [good], NOW).stored == 1
+    assert store.save_feedback(SERVICE, [good], NOW).receipt.stored == 1
 
 
 def test_two_stores_on_one_database_see_each_others_feedback(store: Store, url: str) -> None:
@@ -100,12 +103,14 @@ def test_two_stores_on_one_database_see_each_others_feedback(store: Store, url: 
         found = store.suppression(
             patient_hash=PATIENT, cards=[card], now=NOW, period=timedelta(days=1)
         )
-        assert found.hidden == {card.card["uuid"]}
-        assert store.save_feedback(SERVICE, [overridden(card)], NOW).duplicates == 1
+        assert found.hidden == {card.uuid}
+        assert store.save_feedback(SERVICE, [overridden(card)], NOW).receipt.duplicates == 1
 
 
 def test_an_empty_batch_stores_nothing(store: Store) -> None:
-    assert store.save_feedback(SERVICE, [], NOW) == FeedbackReceipt(0, 0, 0)
+    assert store.save_feedback(SERVICE, [], NOW) == SavedFeedback(
+        FeedbackReceipt(stored=0, duplicates=0, unknownCards=0)
+    )
 
 
 def test_naive_datetimes_are_refused(store: Store) -> None:

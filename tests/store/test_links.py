@@ -4,7 +4,8 @@ feedback, all of them or those linked since a time."""
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from cds.store import FeedbackReceipt, Store
+from cds.protocol import FeedbackReceipt
+from cds.store import SavedFeedback, Store
 from tests.support.tables import rows
 
 from .builders import NOW, OTHER_PATIENT, PATIENT, accepted, issued, overridden, record
@@ -19,13 +20,13 @@ def test_feedback_before_its_card_is_linked_when_the_card_is_recorded(
 ) -> None:
     first, again = issued(), issued()
     receipt = store.save_feedback(SERVICE, [overridden(first)], NOW)
-    assert receipt == FeedbackReceipt(1, duplicates=0, unknown_cards=1)
+    assert receipt == SavedFeedback(FeedbackReceipt(stored=1, duplicates=0, unknownCards=1))
     assert not store.suppression(patient_hash=PATIENT, cards=[again], now=LATER, period=WEEK).hidden
 
     assert record(store, first, at=LATER) == {PATIENT}
 
     found = store.suppression(patient_hash=PATIENT, cards=[again], now=LATER, period=WEEK)
-    assert found.hidden == {again.card["uuid"]}
+    assert found.hidden == {again.uuid}
     (row,) = rows(url, "feedback")
     assert (row["known_card"], row["patient_hash"], row["linked_at"]) == (True, PATIENT, LATER)
     assert row["received_at"] == NOW
@@ -44,9 +45,7 @@ def test_link_finds_the_cards_recorded_since_their_feedback(store: Store, url: s
     store.save_feedback(SERVICE, [overridden(card), overridden("never-issued")], NOW)
     record(store, card)
     with Store.open(url) as other:
-        assert other.link([card.card["uuid"], "never-issued"], LATER) == {
-            card.card["uuid"]: PATIENT
-        }
+        assert other.link([card.uuid, "never-issued"], LATER) == {card.uuid: PATIENT}
 
     assert sorted(row["known_card"] for row in rows(url, "feedback")) == [False, True]
 

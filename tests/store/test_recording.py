@@ -79,7 +79,7 @@ async def test_feedback_finds_a_card_its_process_has_not_flushed_yet(url: str) -
 
         receipt = await cds.save_feedback(SERVICE, [overridden(card)])
 
-    assert receipt.unknown_cards == 0
+    assert receipt.unknownCards == 0
     assert [row["known_card"] for row in rows(url, "feedback")] == [True]
 
 
@@ -124,12 +124,12 @@ async def test_a_card_written_after_its_feedback_is_linked_and_then_hides(url: s
         await cds.sync_feedback()
         cds.record(shown(card))
         receipt = await other.save_feedback(SERVICE, [overridden(card)])
-        assert receipt.unknown_cards == 1
+        assert receipt.unknownCards == 1
         assert not (await cds.suppression(PATIENT, [again], NOW)).hidden
 
         await cds.flush()
 
-        assert (await cds.suppression(PATIENT, [again], NOW)).hidden == {again.card["uuid"]}
+        assert (await cds.suppression(PATIENT, [again], NOW)).hidden == {again.uuid}
 
 
 @pytest.mark.anyio

@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 
 from cds.cli.report_text import format_report
-from cds.store import Coding, ReasonCount, Store, TopicReport
+from cds.protocol import Coding
+from cds.store import ReasonCount, Store, TopicReport
 
 from .builders import NOT_RELEVANT, NOW, accepted, issued, overridden, record
 
 SERVICE = "spinal-origin-patient-view"
-WRONG_SIDE = Coding("http://example.org/override-reason", "wrong-side", None)
+WRONG_SIDE = Coding(system="http://example.org/override-reason", code="wrong-side")
 
 
 @pytest.fixture
@@ -111,7 +112,7 @@ def test_the_report_reads_as_text_json_and_csv(reported: Store) -> None:
 def test_a_reason_without_a_code_system_is_counted(store: Store) -> None:
     card = issued()
     record(store, card)
-    busy = Coding(None, "busy")
+    busy = Coding(code="busy")
     store.save_feedback(SERVICE, [overridden(card, reason=busy)], NOW)
 
     report = store.report(since=None)

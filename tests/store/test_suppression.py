@@ -37,7 +37,7 @@ def test_an_overridden_card_is_hidden_within_the_period(store: Store) -> None:
     store.save_feedback(SERVICE, [overridden(first)], NOW)
     again = issued()
 
-    assert hidden(store, again, now=NOW + WEEK - timedelta(minutes=1)) == {again.card["uuid"]}
+    assert hidden(store, again, now=NOW + WEEK - timedelta(minutes=1)) == {again.uuid}
 
 
 def test_an_overridden_card_shows_again_after_the_period(store: Store) -> None:
@@ -67,7 +67,7 @@ def test_only_the_same_card_for_the_same_patient_is_hidden(store: Store) -> None
         issued("inflammatory-pattern", joints=("knee", "hip"), side="left"),
     ]
 
-    assert hidden(store, same, *others) == {same.card["uuid"]}
+    assert hidden(store, same, *others) == {same.uuid}
     assert hidden(store, same, patient=OTHER_PATIENT) == set()
 
 
@@ -90,7 +90,7 @@ def test_an_accepted_card_is_not_hidden(store: Store) -> None:
 def test_an_accepted_physiotherapy_referral_is_remembered(store: Store) -> None:
     card = issued(suggests=(PHYSIO, SPINAL_ASSESSMENT))
     record(store, card)
-    physio = card.card["suggestions"][0]["uuid"]
+    physio = card.suggestions[0].uuid
     assert not accepted_physio(store)
 
     store.save_feedback(SERVICE, [accepted(card, physio)], NOW)
@@ -102,7 +102,7 @@ def test_an_accepted_physiotherapy_referral_is_remembered(store: Store) -> None:
 def test_accepting_another_suggestion_is_not_accepting_physiotherapy(store: Store) -> None:
     card = issued(suggests=(PHYSIO, SPINAL_ASSESSMENT))
     record(store, card)
-    assessment = card.card["suggestions"][1]["uuid"]
+    assessment = card.suggestions[1].uuid
 
     store.save_feedback(SERVICE, [accepted(card, assessment), overridden(card)], NOW)
 
@@ -113,7 +113,7 @@ def test_recording_the_same_cards_twice_changes_nothing(store: Store) -> None:
     card = issued(suggests=(PHYSIO,))
     record(store, card)
     record(store, card)
-    store.save_feedback(SERVICE, [accepted(card, card.card["suggestions"][0]["uuid"])], NOW)
+    store.save_feedback(SERVICE, [accepted(card, card.suggestions[0].uuid)], NOW)
 
     assert accepted_physio(store)
     assert store.report(since=None).topics[0].issued == 1

@@ -6,62 +6,38 @@ from the HTTP service and from the CLI.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from cds.data.documents import record_from_document
+from cds.data.scenarios import load_scenarios
 from cds.facts.record import PatientRecord
+from cds.protocol import Card
 from cds.types import TOPIC_SYSTEM
-
-FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures"
-FIXED_NOW = datetime(2026, 6, 1, 9, 0, 0, tzinfo=UTC)
-"""Every scenario is evaluated at this instant; fixture dates are relative to it."""
-
-SUGGESTION_SYSTEM = "https://spinal-origin-cds.example.org/CodeSystem/suggestion"
-INDICATORS = frozenset({"info", "warning", "critical"})
-TOPICS = frozenset(
-    {
-        "spinal-origin",
-        "red-flag",
-        "inflammatory-pattern",
-        "order-spinal-origin",
-        "imaging-appropriateness",
-    }
-)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    path: Path
-    title: str
-    description: str
-    request: dict[str, Any]
-    expect: dict[str, Any]
-
-    @property
-    def hook(self) -> str:
-        return str(self.request["hook"])
-
-
-def load_scenarios(directory: Path = FIXTURES_DIR) -> list[Scenario]:
-    scenarios = []
-    for path in sorted(directory.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        scenarios.append(
-            Scenario(
-                path.stem, path, data["title"], data["description"], data["request"], data["expect"]
-            )
-        )
-    return scenarios
 
 
 def record_from_request(request: dict[str, Any]) -> PatientRecord:
     """The PatientRecord the service builds from a CDS Hooks request with prefetch."""
     return record_from_document(request)[1]
+
+
+def scenario_resources() -> list[dict[str, Any]]:
+    """Every Condition, Observation and ServiceRequest in the scenarios' requests, at any depth."""
+    return [r for s in load_scenarios() for r in _resources(s.request)]
+
+
+def _resources(value: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(value, dict):
+        if value.get("resourceType") in ("Condition", "Observation", "ServiceRequest"):
+            found.append(value)
+        for item in value.values():
+            found += _resources(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += _resources(item)
+    return found
 
 
 def suggestion_codes(suggestion: dict[str, Any]) -> set[str]:
@@ -75,38 +51,33 @@ def suggestion_codes(suggestion: dict[str, Any]) -> set[str]:
 
 
 def assert_well_formed(card: dict[str, Any]) -> None:
+    """The card keeps the wire model the service states (`cds.protocol.Card`, which
+    `/openapi.json` serves) and what this service promises on top of it."""
     where = f"card {card.get('summary')!r}"
-    assert isinstance(card.get("uuid"), str) and card["uuid"], f"{where}: uuid missing"
-    summary = card.get("summary")
-    assert isinstance(summary, str) and 0 < len(summary) <= 140, f"{where}: summary length"
-    assert card.get("indicator") in INDICATORS, f"{where}: indicator"
-    assert isinstance(card.get("detail"), str) and card["detail"].strip(), f"{where}: detail"
-    source = card.get("source", {})
-    assert source.get("label"), f"{where}: source.label"
-    topic = source.get("topic", {})
-    assert topic.get("system") == TOPIC_SYSTEM, f"{where}: source.topic.system"
-    assert topic.get("code") in TOPICS, f"{where}: source.topic.code"
-    suggestions = card.get("suggestions", [])
-    for s in suggestions:
-        assert isinstance(s.get("uuid"), str) and s["uuid"], f"{where}: suggestion uuid"
-        assert s.get("label"), f"{where}: suggestion label"
+    try:
+        Card.model_validate(card)
+    except ValidationError as exc:
+        raise AssertionError(f"{where}: {exc}") from None
+    assert card["source"]["topic"]["system"] == TOPIC_SYSTEM, f"{where}: source.topic.system"
+    for s in card.get("suggestions", []):
         for action in s.get("actions", []):
-            if action.get("type") == "delete":
+            if action["type"] == "delete":
                 assert action.get("description"), f"{where}: delete without description"
                 assert action.get("resourceId", "").startswith("ServiceRequest/"), where
                 continue
-            assert action.get("type") == "create", f"{where}: only create or delete actions"
+            assert action["type"] == "create", f"{where}: only create or delete actions"
             resource = action.get("resource", {})
             assert resource.get("resourceType") == "ServiceRequest", where
             assert resource.get("status") == "draft", f"{where}: suggestion not draft"
             assert resource.get("intent") == "proposal", f"{where}: suggestion intent"
             assert resource.get("subject", {}).get("reference", "").startswith("Patient/"), where
+    suggestions = card.get("suggestions", [])
     if suggestions:
-        deletes = any(a.get("type") == "delete" for s in suggestions for a in s.get("actions", []))
+        deletes = any(a["type"] == "delete" for s in suggestions for a in s.get("actions", []))
         behaviour = "at-most-one" if deletes else "any"
-        assert card.get("selectionBehavior") == behaviour, f"{where}: selectionBehavior"
+        assert card["selectionBehavior"] == behaviour, f"{where}: selectionBehavior"
     for link in card.get("links", []):
-        assert link.get("type") == "absolute" and link.get("url", "").startswith("http"), where
+        assert link["type"] == "absolute" and link["url"].startswith("http"), where
     _assert_no_empty(card, where)
 
 

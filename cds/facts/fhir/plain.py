@@ -4,7 +4,9 @@ fhir.resources takes 5-40 us to validate one element, most of it in fhir_core's 
 Python validators; the same verdict on the common shapes takes about 1 us here. Each check
 returns the value as fhir.resources would read it, or None: not plain, ask fhir.resources,
 which stays the judge of what is valid (an extension, an id, a null, a control character, an
-empty list, a partial date...). `tests/test_plain.py` holds the checks to its verdicts and values.
+empty list, a partial date...). `tests/facts/test_plain.py` holds the checks to its verdicts and
+values. Measured (callgrind, case (a) of bench/ without HTTP): without them a call runs 0.97 M
+more instructions (+23 %).
 """
 
 from __future__ import annotations

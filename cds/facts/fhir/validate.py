@@ -8,9 +8,7 @@ A malformed element the engine does not read (a Condition's `category`, say) goe
 the resource is read, not skipped.
 
 Plain values (a CodeableConcept of printable strings, an id, a whole date) are checked without
-the model, to the same verdict (`cds.facts.fhir.plain`); the rest goes to fhir.resources. Within one
-call, identical elements it validates are validated once: `Memo` maps their canonical JSON to
-the validated value.
+the model, to the same verdict (`cds.facts.fhir.plain`); the rest goes to fhir.resources.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, get_type_hints
 
-import orjson
 from fhir.resources.R4B.condition import Condition
 from fhir_core.utils import is_list_type, is_primitive_type
 from pydantic import TypeAdapter, ValidationError
@@ -31,15 +28,8 @@ from cds.facts.fhir.plain import plain_codeable, plain_codeables, plain_date, pl
 from cds.facts.fhir.resources import ConditionRead, ObservationRead, ServiceRequestRead
 
 Read = TypeVar("Read", ConditionRead, ObservationRead, ServiceRequestRead)
-Memo = dict[tuple[int, bytes], Any]
-"""(element type, canonical JSON) → validated value; one per call, never shared."""
 
 _MISSING: Any = object()
-_PASSTHROUGH = (
-    orjson.OPT_PASSTHROUGH_DATACLASS
-    | orjson.OPT_PASSTHROUGH_DATETIME
-    | orjson.OPT_PASSTHROUGH_SUBCLASS
-)
 
 
 class InvalidResource(Exception):
@@ -82,23 +72,17 @@ _PLAIN: dict[Any, _Plain] = {
 
 @dataclass(frozen=True, slots=True)
 class _Type:
-    slot: int
     adapter: TypeAdapter[Any]
     complex_list: bool
     plain: _Plain | None
 
-    def validate(self, value: Any, memo: Memo, where: str) -> Any:
+    def validate(self, value: Any, where: str) -> Any:
         if self.plain is not None:
             read = self.plain.read(value)
             if read is not None:
                 return read
         if self.complex_list and isinstance(value, list) and any(v is None for v in value):
             raise InvalidResource(f"validation failed: {where}: list_type")
-        key = _canonical(value)
-        if key is not None:
-            found = memo.get((self.slot, key), _MISSING)
-            if found is not _MISSING:
-                return found
         try:
             result = self.adapter.validate_python(value)
         except ValidationError as exc:
@@ -107,8 +91,6 @@ class _Type:
             raise InvalidResource(f"invalid {where}: {type(exc).__name__}") from exc
         if self.plain is not None:
             result = self.plain.of_model(result)
-        if key is not None:
-            memo[(self.slot, key)] = result
         return result
 
 
@@ -123,7 +105,7 @@ def _type_of(field: FieldInfo, read_as: Any = None) -> _Type:
         complex_list = is_list_type(field) and not is_primitive_type(field)
         adapter = TypeAdapter(annotation)
         plain = _PLAIN.get(read_as) or _PLAIN.get(annotation)
-        found = _Type(len(_TYPES), adapter, complex_list, plain)
+        found = _Type(adapter, complex_list, plain)
         _TYPES[annotation, read_as] = found
     return found
 
@@ -161,7 +143,7 @@ class _Element:
     optional_key: str | None
     """The JSON key of an element that may be absent and has only that key, else None."""
 
-    def read(self, raw: dict[str, Any], memo: Memo) -> Any:
+    def read(self, raw: dict[str, Any]) -> Any:
         where = self.keys[0]
         value = _get(raw, self.keys)
         if value is _MISSING:
@@ -169,11 +151,11 @@ class _Element:
                 raise InvalidResource(f"validation failed: {where}: missing")
             value = None
         else:
-            value = self.type.validate(value, memo, where)
+            value = self.type.validate(value, where)
         if value is None and self.extension is not None:
             keys, ext_type = self.extension
             ext = _get(raw, keys)
-            ext = None if ext is _MISSING else ext_type.validate(ext, memo, keys[0])
+            ext = None if ext is _MISSING else ext_type.validate(ext, keys[0])
             if ext is None or not ext.extension:
                 raise InvalidResource(f"validation failed: {where}: missing")
         return value
@@ -216,7 +198,7 @@ class Reader(Generic[Read]):
         self._checked = tuple(e for e in self._elements if not e.optional_key)
         """Elements that must be there, or have two keys: read one by one."""
 
-    def read(self, raw: dict[str, Any], memo: Memo) -> Read:
+    def read(self, raw: dict[str, Any]) -> Read:
         """The read elements of `raw`, or InvalidResource with a reason free of patient data."""
         if raw.get("resourceType") != self._resource_type:
             raise InvalidResource("validation failed: resourceType: wrong-resource-type")
@@ -228,24 +210,15 @@ class Reader(Generic[Read]):
         for key, value in raw.items():
             element = self._by_key.get(key)
             if element is not None:
-                values[element.name] = element.type.validate(value, memo, key)
+                values[element.name] = element.type.validate(value, key)
         for element in self._checked:
-            values[element.name] = element.read(raw, memo)
+            values[element.name] = element.read(raw)
         return self._read(**values)
 
 
 CONDITION = Reader(ConditionRead)
 OBSERVATION = Reader(ObservationRead)
 SERVICE_REQUEST = Reader(ServiceRequestRead)
-
-
-def _canonical(value: Any) -> bytes | None:
-    """The memo key of a parsed-JSON value; None when it has no faithful one (NaN is null)."""
-    try:
-        key = orjson.dumps(value, option=_PASSTHROUGH)
-    except TypeError:
-        return None
-    return None if b"null" in key else key
 
 
 def _describe(exc: ValidationError, where: str) -> str:
