@@ -8,7 +8,7 @@ block the event loop. Every failure below this package is raised as `StoreUnavai
 from cds.store.audit import CallAudit
 from cds.store.database import DEFAULT_URL
 from cds.store.feedback import Coding, FeedbackEntry, FeedbackReceipt
-from cds.store.recording import ShownCards, patient_hash
+from cds.store.recording import PatientKey, ShownCards, patient_hash
 from cds.store.report import ReasonCount, Report, TopicReport
 from cds.store.store import Store
 from cds.store.suppression import NOTHING_SUPPRESSED, Suppression
@@ -20,6 +20,7 @@ __all__ = [
     "Coding",
     "FeedbackEntry",
     "FeedbackReceipt",
+    "PatientKey",
     "ReasonCount",
     "Report",
     "ShownCards",
