@@ -14,8 +14,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, select
 
-from cds.store.cards import PatientKey
 from cds.store.links import hold_link_lock, issued_patients
+from cds.store.recording import PatientKey
 from cds.store.schema import feedback, insert_new, utc
 from cds.types import Outcome
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, or_, select, text, update
 
-from cds.store.cards import PatientKey
+from cds.store.recording import PatientKey
 from cds.store.schema import feedback, issued_card
 
 LINK_LOCK_KEY = 0x0C_D5_11_4C

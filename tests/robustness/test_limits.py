@@ -22,7 +22,7 @@ from tests.conftest import NOW
 from tests.support import requests as req
 from tests.support.misbehaving_fhir import misbehaving_fhir_app
 from tests.support.scenarios import load_scenarios
-from tests.support.service import running_app
+from tests.support.service import TEST_FHIR_SERVERS, running_app
 
 PV = "/cds-services/spinal-origin-patient-view"
 RED_FLAG = next(s for s in load_scenarios() if s.name == "red-flag-new-foot-drop")
@@ -39,6 +39,7 @@ def serve(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Serve:
         monkeypatch.setenv("CDS_DATABASE_URL", f"sqlite:///{tmp_path / 'cds.sqlite3'}")
         monkeypatch.setenv("CDS_PATIENT_HASH_KEY", "test-key")
         monkeypatch.setenv("CDS_NOW", NOW.isoformat())
+        monkeypatch.setenv("CDS_ALLOWED_FHIR_SERVERS", TEST_FHIR_SERVERS)
         for name, value in env.items():
             monkeypatch.setenv(f"CDS_{name.upper()}", str(value))
         with running_app(create_app(Settings())) as url:
