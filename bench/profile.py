@@ -68,6 +68,7 @@ def main() -> None:
         CDS_NOW="2026-06-01T09:00:00Z",
         CDS_LOG_LEVEL="WARNING",
         CDS_PATIENT_HASH_KEY="bench",
+        CDS_ALLOWED_FHIR_SERVERS="http://127.0.0.1:*",
     )
     service_id, build = REQUESTS[args.case]
     body = cases.body(build())

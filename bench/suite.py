@@ -134,6 +134,7 @@ def service_env(workdir: Path, label: str) -> dict[str, str]:
         CDS_NOW="2026-06-01T09:00:00Z",
         CDS_LOG_LEVEL="WARNING",
         CDS_PATIENT_HASH_KEY="bench",
+        CDS_ALLOWED_FHIR_SERVERS="http://127.0.0.1:*",
         PYTHONPATH=str(cases.REPO),
     )
     return env
