@@ -22,8 +22,13 @@ $(NODE_INSTALLED): $(FHIR_SERVER)/package-lock.json
 	npm ci --prefix $(FHIR_SERVER) --no-audit --no-fund --loglevel=error
 	touch $@
 
+# On loopback, open mode: the demo FHIR server is the one server fetched from, and the CDS Hooks
+# sandbox the one web page let in.
 run: $(INSTALLED)
-	CDS_DEMO=$${CDS_DEMO:-true} $(BIN)/cds serve
+	CDS_DEMO=$${CDS_DEMO:-true} \
+	CDS_ALLOWED_FHIR_SERVERS=$${CDS_ALLOWED_FHIR_SERVERS:-http://127.0.0.1:8000,http://localhost:8000} \
+	CDS_CORS_ORIGINS=$${CDS_CORS_ORIGINS:-https://sandbox.cds-hooks.org} \
+	$(BIN)/cds serve
 
 test: $(INSTALLED) $(NODE_INSTALLED) | $(CHROMIUM)
 	$(BIN)/pytest

@@ -69,6 +69,7 @@ def main() -> None:
         CDS_NOW=FIXTURES_NOW.isoformat(),
         CDS_LOG_LEVEL="WARNING",
         CDS_PATIENT_HASH_KEY="bench",
+        CDS_ALLOWED_FHIR_SERVERS="http://127.0.0.1:*",
     )
     service_id, build = REQUESTS[args.case]
     body = cases.body(build())

@@ -135,6 +135,7 @@ def service_env(workdir: Path, label: str) -> dict[str, str]:
         CDS_NOW=FIXTURES_NOW.isoformat(),
         CDS_LOG_LEVEL="WARNING",
         CDS_PATIENT_HASH_KEY="bench",
+        CDS_ALLOWED_FHIR_SERVERS="http://127.0.0.1:*",
         PYTHONPATH=str(cases.REPO),
     )
     return env

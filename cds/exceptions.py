@@ -23,10 +23,13 @@ class CdsError(Exception):
     status_code = 500
     error = "internal"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.reason = reason  # a code for the logs (`aud-mismatch`), never sent to the client
 
     def body(self) -> dict[str, str]:
         body = {"error": self.error, "message": self.message}

@@ -5,7 +5,7 @@ import logging
 import traceback
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
@@ -16,7 +16,7 @@ from starlette.responses import Response
 from cds.api import endpoints
 from cds.api.endpoints import JsonResponse
 from cds.api.openapi import route_docs
-from cds.api.runtime import Runtime, StoreConnection, system_clock
+from cds.api.runtime import Runtime, StoreConnection, StoreTokenLedger, system_clock
 from cds.cards.text import card_text
 from cds.data.fhir_client import new_http_client
 from cds.demo.fhir_server import demo_fhir_router
@@ -29,6 +29,7 @@ from cds.security import (
     parse_trusted_issuers,
     www_authenticate,
 )
+from cds.security.startup import check_startup
 from cds.services import prefetch_templates
 from cds.settings import Settings
 from cds.terminology import default_terminology
@@ -47,13 +48,23 @@ def _clock(settings: Settings) -> Callable[[], datetime]:
 
 def _runtime(settings: Settings) -> Runtime:
     http = new_http_client(timeout=settings.fetch_budget_seconds)
-    issuers = parse_trusted_issuers(settings.trusted_issuers)
+    store = StoreConnection(settings.database_url)
+    verifier = (
+        None
+        if settings.open_mode
+        else ClientVerifier(
+            parse_trusted_issuers(settings.trusted_issuers),
+            http,
+            max_lifetime=timedelta(seconds=settings.max_token_lifetime_seconds),
+            ledger=StoreTokenLedger(store),
+        )
+    )
     prefetch = prefetch_templates()
     return Runtime(
         settings=settings,
         http=http,
-        verifier=ClientVerifier(issuers, http) if issuers else None,
-        store=StoreConnection(settings.database_url),
+        verifier=verifier,
+        store=store,
         hash_key=load_hash_key(settings.patient_hash_key),
         clock=_clock(settings),
         fhir_server_patterns=parse_origin_patterns(settings.allowed_fhir_servers),
@@ -66,7 +77,13 @@ async def _cds_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CdsError)
     log.info(
         "request.refused",
-        extra={"status": exc.status_code, "error": exc.error, "field": exc.field},
+        extra={
+            "status": exc.status_code,
+            "error": exc.error,
+            "reason": exc.reason or exc.error,
+            "field": exc.field,
+            "path": request.url.path,
+        },
     )
     headers = (
         {"WWW-Authenticate": www_authenticate(exc.message)}
@@ -114,7 +131,10 @@ def app_from_environment() -> FastAPI:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """Raises `UnsafeConfiguration` (a ValueError) for settings the service must not run with."""
     settings = settings or Settings()
+    check_startup(settings)
+    origins = settings.cors_origin_list
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -123,7 +143,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if runtime.verifier is None:
             log.warning(
                 "security.open",
-                extra={"reason": "CDS_TRUSTED_ISSUERS is empty: no JWT required, local use only"},
+                extra={"reason": "CDS_TRUSTED_ISSUERS is unset: no JWT required, local use only"},
+            )
+        elif not parse_trusted_issuers(settings.trusted_issuers):
+            log.warning(
+                "security.no_issuer",
+                extra={"reason": "CDS_TRUSTED_ISSUERS names no issuer: every call is refused"},
             )
         log.info("service.start", extra={"services": list(SERVICES)})
         runtime.start()
@@ -141,10 +166,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=settings.cors_origin_list,
+        allow_origins=origins,
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "Accept"],
-        allow_private_network=True,
+        # Chrome's private-network preflight: for origins named in CDS_CORS_ORIGINS, never `*`.
+        allow_private_network=bool(origins) and "*" not in origins,
         max_age=600,
     )
     doc = route_docs()

@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -21,8 +21,17 @@ from cds.exceptions import CdsError, HookMismatch, InvalidRequest, UnknownServic
 from cds.facts.record import PatientRecord
 from cds.protocol import CdsRequest, FeedbackRequest, HookContext, validate
 from cds.security import check_fhir_server
+from cds.security.callers import open_caller, token_caller
 from cds.services import Service
-from cds.store import CallAudit, FeedbackEntry, ShownCards, Store, patient_hash, suppression
+from cds.store import (
+    CallAudit,
+    FeedbackEntry,
+    PatientKey,
+    ShownCards,
+    Store,
+    patient_hash,
+    suppression,
+)
 from cds.types import Hook
 from hooks import SERVICES
 
@@ -30,6 +39,11 @@ log = logging.getLogger(__name__)
 
 OFFLOAD_ABOVE_RESOURCES = 1_000
 """Records larger than this are evaluated in a worker thread, off the event loop."""
+FEEDBACK_CLOCK_SKEW = timedelta(minutes=5)
+"""How far ahead of the service's clock an outcomeTimestamp may be."""
+NOT_RECORDED = frozenset({401, 404})
+"""Statuses whose calls are counted in the metrics but leave no audit row: anyone can cause
+them, and they must not grow the store."""
 
 
 class JsonResponse(Response):
@@ -52,13 +66,17 @@ def _service(request: Request) -> Service[HookContext]:
     return service
 
 
-async def authorize(request: Request) -> None:
+async def authorize(request: Request) -> str | None:
+    """The caller of the request (`cds.security.callers`), or None in open mode.
+
+    The audience a token must name is `CDS_PUBLIC_BASE_URL` plus the path, never built from
+    the request's Host header."""
     runtime = _runtime(request)
     if runtime.verifier is None:
-        return
-    base = runtime.settings.public_base_url
-    audience = base.rstrip("/") + request.url.path if base else str(request.url.replace(query=""))
-    await runtime.verifier.verify(request.headers.get("authorization"), audience)
+        return None
+    audience = (runtime.settings.public_base_url or "").rstrip("/") + request.url.path
+    claims = await runtime.verifier.verify(request.headers.get("authorization"), audience)
+    return token_caller(claims)
 
 
 async def discovery(request: Request) -> Response:
@@ -103,6 +121,7 @@ def _fetch_plan(runtime: Runtime, envelope: CdsRequest) -> FetchPlan:
         max_pages=settings.max_pages,
         max_resources=settings.max_resources_per_prefetch,
         max_concurrent=settings.max_concurrent_fetches,
+        max_response_bytes=settings.max_fhir_response_bytes,
     )
 
 
@@ -121,7 +140,7 @@ async def _evaluate(record: PatientRecord, hook: Hook, now: datetime) -> Evaluat
 async def _issue(
     runtime: Runtime,
     cards: list[IssuedCard],
-    phash: str,
+    patient: PatientKey,
     now: datetime,
     service_id: str,
     hook_instance: str,
@@ -133,11 +152,17 @@ async def _issue(
     """
     if not cards:
         return cards
-    found = await runtime.suppression(phash, cards, now)
+    found = await runtime.suppression(patient, cards, now)
     shown = suppression.apply(cards, found)
+    caller, phash = patient
     runtime.record(
         ShownCards.of(
-            shown, service_id=service_id, hook_instance=hook_instance, patient_hash=phash, at=now
+            shown,
+            service_id=service_id,
+            hook_instance=hook_instance,
+            patient_hash=phash,
+            at=now,
+            caller=caller,
         )
     )
     for card in cards:
@@ -151,9 +176,11 @@ async def call_service(request: Request) -> Response:
     started = time.perf_counter()
     service_id, hook_instance, status = request.path_params["service_id"], "", 500
     cards: list[IssuedCard] = []
+    caller: str | None = None
+    phash: str | None = None
     try:
         service = _service(request)
-        await authorize(request)
+        caller = await authorize(request)
         body = await read_json_object(
             request, runtime.settings.max_body_bytes, runtime.settings.body_timeout_seconds
         )
@@ -163,6 +190,7 @@ async def call_service(request: Request) -> Response:
             raise HookMismatch(
                 f"service {service.id} answers {service.hook}, not {envelope.hook}", field="hook"
             )
+        caller = caller or open_caller(envelope.fhirServer)
         context = validate(service.context_model, envelope.context, "context")
         prefetch = body.get("prefetch") or {}
         if not isinstance(prefetch, dict):
@@ -182,7 +210,8 @@ async def call_service(request: Request) -> Response:
                 },
             )
         phash = patient_hash(record.patient_id, runtime.hash_key)
-        cards = await _issue(runtime, evaluation.cards, phash, now, service.id, hook_instance)
+        patient = (caller, phash)
+        cards = await _issue(runtime, evaluation.cards, patient, now, service.id, hook_instance)
         for card in cards:
             metrics.CARDS.labels(card.topic, card.indicator).inc()
         status = 200
@@ -195,26 +224,46 @@ async def call_service(request: Request) -> Response:
         label = service_id if service_id in SERVICES else "unknown"  # bounded label values
         metrics.CALLS.labels(label, str(status)).inc()
         metrics.CALL_LATENCY.labels(label).observe(latency)
-        audit = CallAudit(
-            hook_instance=hook_instance[:128],
-            service_id=service_id[:128],
-            topics=tuple(card.topic for card in cards),
-            card_count=len(cards),
-            latency_ms=latency * 1000,
-            status=status,
-            at=runtime.clock(),
+        topics = tuple(card.topic for card in cards)
+        log.info(
+            "call",
+            extra={
+                "service": label,
+                "status": status,
+                "topics": list(topics),
+                "latency_ms": round(latency * 1000, 1),
+                "caller": caller,
+                "patient": phash,
+            },
         )
-        runtime.audit(audit)
+        if status not in NOT_RECORDED:
+            audit = CallAudit(
+                hook_instance=hook_instance[:128],
+                service_id=service_id[:128],
+                topics=topics,
+                card_count=len(cards),
+                latency_ms=latency * 1000,
+                status=status,
+                at=runtime.clock(),
+            )
+            runtime.audit(audit)
 
 
 async def feedback(request: Request) -> Response:
     runtime = _runtime(request)
     service = _service(request)
-    await authorize(request)
+    caller = await authorize(request)
     body = await read_json_object(
         request, runtime.settings.max_body_bytes, runtime.settings.body_timeout_seconds
     )
     parsed = validate(FeedbackRequest, body)
+    latest = runtime.clock() + FEEDBACK_CLOCK_SKEW
+    for index, item in enumerate(parsed.feedback):
+        if item.outcomeTimestamp > latest:
+            field = f"feedback.{index}.outcomeTimestamp"
+            raise InvalidRequest(
+                f"{field}: more than 5 minutes ahead of the service's clock", field=field
+            )
     entries = [
         FeedbackEntry(
             card_uuid=item.card,
@@ -226,7 +275,17 @@ async def feedback(request: Request) -> Response:
         )
         for item in parsed.feedback
     ]
-    receipt = await runtime.save_feedback(service.id, entries)
+    receipt = await runtime.save_feedback(caller, service.id, entries)
     for entry in entries:
         metrics.FEEDBACK.labels(entry.outcome).inc()
+    log.info(
+        "feedback",
+        extra={
+            "service": service.id,
+            "caller": caller,
+            "stored": receipt.stored,
+            "duplicates": receipt.duplicates,
+            "unknown_cards": receipt.unknownCards,
+        },
+    )
     return JsonResponse(receipt.model_dump())

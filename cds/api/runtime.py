@@ -1,5 +1,8 @@
 """What one running service holds for its lifetime: settings, pooled client, verifier, store,
-the cards and audit rows waiting for the store, and the patients with feedback."""
+the cards and audit rows waiting for the store, and the patients with feedback.
+
+Patients are known per caller (`PatientKey`): one caller's feedback never hides or trims another
+caller's cards."""
 
 import asyncio
 import contextlib
@@ -23,6 +26,7 @@ from cds.store import (
     NOTHING_SUPPRESSED,
     CallAudit,
     FeedbackEntry,
+    PatientKey,
     ShownCards,
     Store,
     Suppression,
@@ -46,6 +50,8 @@ BACKLOG_LIMIT = 10_000
 """Calls whose cards (and, apart, whose audit rows) may wait for the store; the oldest go first."""
 LINK_AGAIN_SECONDS = 2 * FLUSH_SECONDS
 """How long feedback on a card not on record yet waits for another process to record it."""
+PURGE_SECONDS = 3600.0
+"""How often each process deletes what is past the retention period (and once at start)."""
 SYNC_MARGIN = timedelta(seconds=60)
 """Each poll reads again feedback linked this long before the last one: late commits (a writer
 stamps its rows before it may wait for a lock), other hosts' clocks."""
@@ -112,22 +118,36 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class StoreTokenLedger:
+    """The `jti` of accepted tokens, in the store: a token used on one process (or replica) is
+    refused on every other. While the store is down, each process's own memory still refuses
+    a token it has seen."""
+
+    store: StoreConnection
+    clock: Callable[[], datetime] = system_clock
+
+    async def first_use(self, key: str, until: datetime) -> bool:
+        now = self.clock()
+        return await self.store.try_run("jti", lambda store: store.first_use(key, until, now), True)
+
+
 @dataclass
 class FeedbackPatients:
     """The patients whose feedback may hide or trim a card, as far as this process knows: calls
     for any other patient leave the store alone. Until loaded, every patient may have some."""
 
-    known: set[str] = field(default_factory=set)
+    known: set[PatientKey] = field(default_factory=set)
     since: datetime | None = None
     """The next poll reads the feedback linked from then on; None until loaded."""
 
-    def may_have_feedback(self, patient: str) -> bool:
+    def may_have_feedback(self, patient: PatientKey) -> bool:
         return self.since is None or patient in self.known
 
-    def add(self, patients: Iterable[str]) -> None:
+    def add(self, patients: Iterable[PatientKey]) -> None:
         self.known.update(patients)
 
-    def loaded(self, patients: Iterable[str], next_since: datetime) -> None:
+    def loaded(self, patients: Iterable[PatientKey], next_since: datetime) -> None:
         self.known.update(patients)
         self.since = next_since
 
@@ -160,7 +180,7 @@ class Runtime:
             self.cards.add(shown)
 
     async def suppression(
-        self, patient: str, cards: Sequence[IssuedCard], now: datetime
+        self, patient: PatientKey, cards: Sequence[IssuedCard], now: datetime
     ) -> Suppression:
         """What the patient's feedback hides: read from the store only for a patient who may
         have some; nothing is hidden when it cannot be read."""
@@ -169,7 +189,7 @@ class Runtime:
         period = self.settings.suppression_period
 
         def read(store: Store) -> Suppression:
-            return store.suppression(patient_hash=patient, cards=cards, now=now, period=period)
+            return store.suppression(patient=patient, cards=cards, now=now, period=period)
 
         return await self.store.try_run("suppression", read, NOTHING_SUPPRESSED)
 
@@ -198,23 +218,29 @@ class Runtime:
         return True
 
     async def save_feedback(
-        self, service_id: str, entries: Sequence[FeedbackEntry]
+        self, caller: str | None, service_id: str, entries: Sequence[FeedbackEntry]
     ) -> FeedbackReceipt:
         """Stores feedback before it is answered, after this process's queued cards: feedback
         on a card this process showed finds it. A card another process has yet to write is
-        looked for again after two of its flushes; that flush links the feedback anyway."""
+        looked for again after two of its flushes; that flush links the feedback anyway.
+        `caller` None: unauthenticated feedback, about whichever caller's card it names."""
         await self.flush()
         at = self.clock()
         saved = await self.store.run(
-            "feedback", lambda store: store.save_feedback(service_id, entries, at)
+            "feedback", lambda store: store.save_feedback(caller, service_id, entries, at)
         )
+        if saved.dropped:
+            metrics.STORE_ERRORS.labels("feedback_dropped").inc(saved.dropped)
+            log.warning("feedback.dropped", extra={"entries": saved.dropped, "caller": caller})
         self.patients.add(saved.patients)
         receipt = saved.receipt
         if not receipt.unknownCards:
             return receipt
         await asyncio.sleep(LINK_AGAIN_SECONDS)
         uuids, later = {entry.card_uuid for entry in entries}, self.clock()
-        issued = await self.store.try_run("link", lambda store: store.link(uuids, later), None)
+        issued = await self.store.try_run(
+            "link", lambda store: store.link(uuids, caller, later), None
+        )
         if issued is None:
             return receipt
         self.patients.add(issued.values())
@@ -251,11 +277,27 @@ class Runtime:
             await self.sync_feedback()
             await self._sleep(seconds)
 
+    async def purge(self) -> None:
+        """Deletes what is past `CDS_RETENTION_DAYS` on the service's clock, and the `jti` of
+        tokens expired on the real one (tokens are checked against it)."""
+        before, now = self.clock() - self.settings.retention_period, system_clock()
+        deleted = await self.store.try_run(
+            "purge", lambda store: store.purge(before=before, tokens_expired_by=now), None
+        )
+        if deleted and any(deleted.values()):
+            log.info("store.purged", extra={"before": before.isoformat(), **deleted})
+
+    async def _purge_every(self, seconds: float) -> None:
+        while not self.stopping.is_set():
+            await self.purge()
+            await self._sleep(seconds)
+
     def start(self) -> None:
         loop = asyncio.get_running_loop()
         self.tasks = [
             loop.create_task(self._flush_every(FLUSH_SECONDS)),
             loop.create_task(self._sync_every(self.settings.feedback_sync_seconds)),
+            loop.create_task(self._purge_every(PURGE_SECONDS)),
         ]
 
     async def stop(self) -> None:

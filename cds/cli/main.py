@@ -1,8 +1,8 @@
-"""The `cds` command: serve, evaluate a file offline, report on feedback."""
+"""The `cds` command: serve, evaluate a file offline, report on feedback, purge old rows."""
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -13,16 +13,22 @@ from cds.exceptions import CdsError, InvalidDocument
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from cds.api.server import SERVER_OPTIONS
+    from cds.security.startup import UnsafeConfiguration, check_startup
+    from cds.settings import Settings
+
+    try:
+        check_startup(Settings(), host=args.host)
+    except UnsafeConfiguration as exc:
+        return _fail(str(exc))
     uvicorn.run(
         "cds.api.app:app_from_environment",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_config=None,
         proxy_headers=True,
-        server_header=False,
-        access_log=False,
+        **SERVER_OPTIONS,
     )
     return 0
 
@@ -77,6 +83,23 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge(args: argparse.Namespace) -> int:
+    from cds.settings import Settings
+    from cds.store import Store
+
+    settings = Settings()
+    now = datetime.now(UTC)
+    before = (settings.now or now) - timedelta(days=args.days or settings.retention_days)
+    try:
+        with Store.open(settings.database_url) as store:
+            deleted = store.purge(before=before, tokens_expired_by=now)
+    except CdsError as exc:
+        return _fail(exc.message)
+    counts = ", ".join(f"{rows} {table}" for table, rows in deleted.items())
+    sys.stdout.write(f"deleted what is older than {before:%Y-%m-%d %H:%M %Z}: {counts}\n")
+    return 0
+
+
 def _fail(message: str) -> int:
     sys.stderr.write(f"cds: {message}\n")
     return 2
@@ -102,6 +125,14 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--since", type=_when)
     report.add_argument("--format", choices=("text", "json", "csv"), default="text")
     report.set_defaults(run=_report)
+
+    purge = commands.add_parser(
+        "purge", help="delete issued cards, feedback and audit rows past the retention period"
+    )
+    purge.add_argument(
+        "--days", type=int, help="keep this many days (default: CDS_RETENTION_DAYS, 400)"
+    )
+    purge.set_defaults(run=_purge)
     return root
 
 

@@ -1,17 +1,33 @@
 """The governance report as text for people, or JSON / CSV for spreadsheets and scripts.
 
-The result has no final newline: the caller prints it.
+The result has no final newline: the caller prints it. Override reasons come from clients: in
+CSV a cell that a spreadsheet would run as a formula is quoted with a leading `'`, and text
+output drops control characters (a terminal would obey escape codes).
 """
 
 import csv
 import io
 import json
+import re
 from typing import Literal
 
 from cds.store import ReasonCount, Report
 
 ReportFormat = Literal["text", "json", "csv"]
 MEASURES = ("issued", "accepted", "overridden", "ignored")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def csv_cell(value: object) -> object:
+    """`value`, with a string a spreadsheet would read as a formula made plain text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def printable(text: str) -> str:
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def format_report(report: Report, fmt: ReportFormat) -> str:
@@ -61,9 +77,9 @@ def _as_csv(report: Report) -> str:
                     topic.topic,
                     "override_reason",
                     reason.count,
-                    coding.system if coding else "",
-                    coding.code if coding else "",
-                    (coding.display or "") if coding else "",
+                    csv_cell(coding.system if coding else ""),
+                    csv_cell(coding.code if coding else ""),
+                    csv_cell((coding.display or "") if coding else ""),
                 ]
             )
     writer.writerow(["", "unknown_card_feedback", report.unknown_card_feedback, "", "", ""])
@@ -101,4 +117,4 @@ def _reason_text(reason: ReasonCount) -> str:
     if coding is None:
         return "(no coded reason)"
     label = f"{coding.code} {coding.display}" if coding.display else coding.code
-    return f"{label} ({coding.system})" if coding.system else label
+    return printable(f"{label} ({coding.system})" if coding.system else label)

@@ -1,24 +1,40 @@
-"""Reads from the EHR's FHIR server. The one seam where httpx errors become ours."""
+"""Reads from the EHR's FHIR server. The one seam where httpx errors become ours.
 
+Whatever went wrong, the client is told only that the FHIR server could not be read: what an
+address answered (a status, a time-out, a login page) would map the network behind it. The
+reason goes to the logs (`FhirServerError.reason`).
+"""
+
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urljoin, urlsplit
 
+import anyio
 import httpx
 import orjson
 
+from cds.data.bounded_body import ACCEPT_ENCODING, BodyTooLarge, BodyUnreadable, read_bounded
 from cds.exceptions import FhirServerError, TooManyResources
 from cds.types import JSON
 
 FHIR_JSON = "application/fhir+json"
+PARSE_IN_THREAD_BYTES = 1024 * 1024
+"""Larger bodies are parsed in a worker thread, off the event loop."""
 
 
 def new_http_client(*, timeout: float) -> httpx.AsyncClient:
-    """The process's one pooled client; redirects are never followed (SSRF)."""
+    """The process's one pooled client, shared by every caller: redirects are never followed
+    (SSRF), and no cookie a server sets is kept, so none is ever sent again."""
     return httpx.AsyncClient(
         follow_redirects=False,
         timeout=httpx.Timeout(timeout),
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-        headers={"Accept": FHIR_JSON},
+        headers={"Accept": FHIR_JSON, "Accept-Encoding": ACCEPT_ENCODING},
+        cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
     )
+
+
+def unreadable(key: str, reason: str) -> FhirServerError:
+    return FhirServerError(f"the FHIR server could not be read for {key}", field=key, reason=reason)
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -26,29 +42,34 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc.lower()
 
 
-async def get_json(http: httpx.AsyncClient, url: str, token: str | None, key: str) -> JSON:
+async def get_json(
+    http: httpx.AsyncClient, url: str, token: str | None, key: str, *, max_bytes: int
+) -> JSON:
     headers = {"Authorization": f"Bearer {token}"} if token else None
     try:
-        response = await http.get(url, headers=headers)
+        async with http.stream("GET", url, headers=headers) as response:
+            if response.status_code != 200:
+                raise unreadable(key, f"status-{response.status_code}")
+            content = await read_bounded(response, max_bytes)
     except httpx.TimeoutException as exc:
-        raise FhirServerError(f"FHIR server timed out for {key}", field=key) from exc
+        raise unreadable(key, "timeout") from exc
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise FhirServerError(f"FHIR server unreachable for {key}", field=key) from exc
-    if response.status_code != 200:
-        what = "a redirect, not followed" if response.is_redirect else "an error"
-        raise FhirServerError(
-            f"FHIR server answered {response.status_code} ({what}) for {key}", field=key
-        )
+        raise unreadable(key, "unreachable") from exc
+    except BodyTooLarge as exc:
+        raise unreadable(key, "too-large") from exc
+    except BodyUnreadable as exc:
+        raise unreadable(key, "bad-encoding") from exc
     try:
-        body = orjson.loads(response.content)
+        if len(content) > PARSE_IN_THREAD_BYTES:
+            body = await anyio.to_thread.run_sync(orjson.loads, content)
+        else:
+            body = orjson.loads(content)
     except orjson.JSONDecodeError as exc:
-        raise FhirServerError(
-            f"FHIR server sent a body that is not JSON for {key}", field=key
-        ) from exc
+        raise unreadable(key, "not-json") from exc
     if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
-        raise FhirServerError(f"FHIR server sent a body that is not FHIR for {key}", field=key)
+        raise unreadable(key, "not-fhir")
     if body["resourceType"] == "OperationOutcome":
-        raise FhirServerError(f"FHIR server sent an OperationOutcome for {key}", field=key)
+        raise unreadable(key, "operation-outcome")
     return body
 
 
@@ -82,6 +103,7 @@ async def search(
     *,
     max_pages: int,
     max_resources: int,
+    max_bytes: int,
 ) -> list[JSON]:
     """All resources of a search, following `next` links on the same origin up to bounds.
 
@@ -91,18 +113,20 @@ async def search(
     resources: list[JSON] = []
     origin = _origin(url)
     for _ in range(max_pages):
-        bundle = await get_json(http, url, token, key)
+        bundle = await get_json(http, url, token, key, max_bytes=max_bytes)
         if bundle["resourceType"] != "Bundle":
-            raise FhirServerError(
-                f"FHIR server sent a {bundle['resourceType']} for a search ({key})", field=key
-            )
+            raise unreadable(key, "not-a-bundle")
         resources.extend(bundle_resources(bundle))
         if len(resources) > max_resources:
             raise TooManyResources(key, max_resources)
         following = next_link(bundle)
         if following is None:
             return resources
-        url = urljoin(url, following)
-        if _origin(url) != origin:
+        try:
+            url = urljoin(url, following)
+            leaves = _origin(url) != origin
+        except ValueError as exc:
+            raise unreadable(key, "bad-next-link") from exc
+        if leaves:
             raise FhirServerError(f"next link of {key} leaves the FHIR server", field=key)
     raise FhirServerError(f"{key} has more than {max_pages} pages (CDS_MAX_PAGES)", field=key)

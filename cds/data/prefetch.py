@@ -36,6 +36,7 @@ class FetchPlan:
     max_pages: int
     max_resources: int
     max_concurrent: int
+    max_response_bytes: int
 
 
 def render_template(template: str, context: JSON) -> str | None:
@@ -124,8 +125,12 @@ async def _fetch_missing(
                     key,
                     max_pages=plan.max_pages,
                     max_resources=plan.max_resources,
+                    max_bytes=plan.max_response_bytes,
                 )
-            return [await fhir_client.get_json(http, base + query, plan.access_token, key)]
+            response = await fhir_client.get_json(
+                http, base + query, plan.access_token, key, max_bytes=plan.max_response_bytes
+            )
+            return [response]
 
     tasks: dict[str, asyncio.Task[list[JSON]]] = {}
     for key in keys:
@@ -144,11 +149,7 @@ async def _fetch_missing(
     # Every task's exception is retrieved before one of them is raised: asyncio logs an error
     # for each exception left unretrieved.
     failures: dict[str, BaseException | None] = {
-        key: task.exception()
-        if task in done
-        else PrefetchUnavailable(
-            f"FHIR server did not answer within {plan.budget_seconds:g} s", field=key
-        )
+        key: task.exception() if task in done else fhir_client.unreadable(key, "budget-exceeded")
         for key, task in tasks.items()
     }
     fetched: PatientData = {}
@@ -162,5 +163,5 @@ async def _fetch_missing(
         metrics.FHIR_FETCH_ERRORS.labels(failure.error).inc()
         if key in ESSENTIAL_PREFETCH or isinstance(failure, TooManyResources):
             raise failure
-        log.warning("fetch.partial", extra={"key": key, "reason": str(failure)})
+        log.warning("fetch.partial", extra={"key": key, "reason": failure.reason or str(failure)})
     return fetched

@@ -18,15 +18,6 @@ from urllib.parse import urlsplit
 
 from cds.exceptions import Forbidden
 
-DEFAULT_PATTERNS = (
-    "http://127.0.0.1:*",
-    "https://127.0.0.1:*",
-    "http://localhost:*",
-    "https://localhost:*",
-    "http://[::1]:*",
-    "https://[::1]:*",
-)
-
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
 _NAME = rf"{_LABEL}(?:\.{_LABEL})*"
@@ -55,10 +46,8 @@ class _Pattern:
 
 
 def parse_origin_patterns(raw: str | None) -> tuple[str, ...]:
-    """`CDS_ALLOWED_FHIR_SERVERS`, normalised; empty means the loopback origins only."""
+    """`CDS_ALLOWED_FHIR_SERVERS`, normalised; empty allows no FHIR server at all."""
     items = [item.strip() for item in (raw or "").split(",") if item.strip()]
-    if not items:
-        return DEFAULT_PATTERNS
     return tuple(dict.fromkeys(_parse_pattern(item).text for item in items))
 
 

@@ -11,6 +11,8 @@ import httpx
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from cds.data.bounded_body import BodyTooLarge, BodyUnreadable, read_bounded
+
 log = logging.getLogger(__name__)
 
 FETCH_TIMEOUT = httpx.Timeout(5.0)
@@ -102,19 +104,19 @@ class JwksCache:
 
     async def _fetch(self, url: str) -> KeySet:
         headers = {"Accept": "application/jwk-set+json, application/json"}
-        body = bytearray()
         try:
             async with self._http.stream(
                 "GET", url, headers=headers, timeout=FETCH_TIMEOUT, follow_redirects=False
             ) as response:
                 if response.status_code != 200:
                     raise JwksUnavailable(f"HTTP {response.status_code}")
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > MAX_JWKS_BYTES:
-                        raise JwksUnavailable("the key set is too large")
+                body = await read_bounded(response, MAX_JWKS_BYTES)
         except httpx.HTTPError as exc:
             raise JwksUnavailable(type(exc).__name__) from exc
+        except BodyTooLarge as exc:
+            raise JwksUnavailable("the key set is too large") from exc
+        except BodyUnreadable as exc:
+            raise JwksUnavailable(str(exc)) from exc
         try:
             return import_key_set(json.loads(body))
         except (ValueError, RecursionError) as exc:

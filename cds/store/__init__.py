@@ -8,7 +8,7 @@ Synchronous and thread-safe: the service calls `Store` methods on its own store 
 from cds.store.audit import CallAudit
 from cds.store.database import DEFAULT_URL
 from cds.store.feedback import FeedbackEntry, SavedFeedback
-from cds.store.recording import ShownCards, patient_hash
+from cds.store.recording import PatientKey, ShownCards, patient_hash
 from cds.store.report import ReasonCount, Report, TopicReport
 from cds.store.store import Store
 from cds.store.suppression import NOTHING_SUPPRESSED, Suppression
@@ -18,6 +18,7 @@ __all__ = [
     "NOTHING_SUPPRESSED",
     "CallAudit",
     "FeedbackEntry",
+    "PatientKey",
     "ReasonCount",
     "Report",
     "SavedFeedback",

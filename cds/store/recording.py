@@ -18,6 +18,10 @@ def patient_hash(patient_id: str, key: bytes) -> str:
     return hmac.new(key, patient_id.encode(), hashlib.sha256).hexdigest()
 
 
+PatientKey = tuple[str, str]
+"""(caller, patient hash): a patient as one caller knows them."""
+
+
 def joined(values: Iterable[str]) -> str:
     return ",".join(sorted(values))
 
@@ -70,6 +74,7 @@ class ShownCards:
     patient_hash: str
     cards: tuple[RecordedCard, ...]
     at: datetime
+    caller: str
 
     @classmethod
     def of(
@@ -80,14 +85,15 @@ class ShownCards:
         hook_instance: str,
         patient_hash: str,
         at: datetime,
+        caller: str,
     ) -> Self:
         recorded = tuple(RecordedCard.of(card) for card in cards)
-        return cls(service_id, hook_instance, patient_hash, recorded, at)
+        return cls(service_id, hook_instance, patient_hash, recorded, at, caller)
 
 
-def card_patients(shown: Iterable[ShownCards]) -> dict[str, str]:
-    """Each card's patient, by card uuid."""
-    return {card.uuid: call.patient_hash for call in shown for card in call.cards}
+def card_patients(shown: Iterable[ShownCards]) -> dict[str, PatientKey]:
+    """Each card's caller and patient, by card uuid."""
+    return {card.uuid: (call.caller, call.patient_hash) for call in shown for card in call.cards}
 
 
 def record_cards(conn: Connection, shown: Sequence[ShownCards]) -> None:
@@ -98,6 +104,7 @@ def record_cards(conn: Connection, shown: Sequence[ShownCards]) -> None:
             "service_id": call.service_id,
             "hook_instance": call.hook_instance,
             "patient_hash": call.patient_hash,
+            "caller": call.caller,
             "topic": card.topic,
             "joints": card.joints,
             "side": card.side,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import get_args
 
-from sqlalchemy import ColumnElement, Connection, Join, Select, exists, func, select, true
+from sqlalchemy import ColumnElement, Connection, Join, Select, and_, exists, func, select, true
 
 from cds.protocol import Coding
 from cds.store.schema import feedback, issued_card
@@ -43,13 +43,19 @@ class Report:
     unknown_card_feedback: int
 
 
+_ABOUT_THE_CARD = and_(
+    feedback.c.card_uuid == issued_card.c.card_uuid, feedback.c.caller == issued_card.c.caller
+)
+"""Feedback from the card's own caller: another caller's is feedback on an unknown card."""
+
+
 def build_report(conn: Connection, since: datetime | None) -> Report:
     in_window = true() if since is None else issued_card.c.issued_at >= since
     topic = issued_card.c.topic
     issued = _counts(conn, select(topic, func.count()).where(in_window).group_by(topic))
-    answered = exists().where(feedback.c.card_uuid == issued_card.c.card_uuid)
+    answered = exists().where(_ABOUT_THE_CARD)
     ignored = _counts(conn, select(topic, func.count()).where(in_window, ~answered).group_by(topic))
-    with_feedback = issued_card.join(feedback, feedback.c.card_uuid == issued_card.c.card_uuid)
+    with_feedback = issued_card.join(feedback, _ABOUT_THE_CARD)
     outcomes: dict[tuple[str, str], int] = {
         (row.topic, row.outcome): row.cards
         for row in conn.execute(
@@ -67,7 +73,7 @@ def build_report(conn: Connection, since: datetime | None) -> Report:
     topics = [*get_args(Topic), *sorted(issued.keys() - set(get_args(Topic)))]
     # Whether the card is on record now, not when its feedback came (`known_card`): a card
     # recorded after its feedback is counted under its topic, and only there.
-    on_record = exists().where(issued_card.c.card_uuid == feedback.c.card_uuid)
+    on_record = exists().where(_ABOUT_THE_CARD)
     unknown = select(func.count()).select_from(feedback).where(~on_record)
     if since is not None:
         unknown = unknown.where(feedback.c.received_at >= since)

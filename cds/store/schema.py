@@ -2,6 +2,10 @@
 
 Feedback fields come from clients, so their lengths are bounded by CHECK constraints: SQLite
 ignores `VARCHAR(n)`, and both engines must refuse the same rows.
+
+`caller` keeps callers apart (`cds.security.callers`): a card is matched to its patient and its
+feedback within its caller only. Feedback with no caller came unauthenticated (open mode) and
+takes the caller of the card it is linked to.
 """
 
 from datetime import UTC, datetime
@@ -73,6 +77,7 @@ issued_card = Table(
     Column("service_id", String(64), nullable=False),
     Column("hook_instance", String, nullable=False),
     Column("patient_hash", String(64), nullable=False),
+    Column("caller", String(256), nullable=False),
     Column("topic", String(32), nullable=False),
     Column("joints", String, nullable=False),
     Column("side", String(16), nullable=False),
@@ -105,6 +110,7 @@ feedback = Table(
     Column("known_card", Boolean, nullable=False),
     # The card's patient, copied from issued_card: per-call reads start from feedback.
     Column("patient_hash", String(64), nullable=True, index=True),
+    Column("caller", String(256), nullable=True, index=True),
     Column("outcome", String(16), nullable=False),
     Column("accepted_suggestions", Text, nullable=False),
     Column("override_system", Text, nullable=True),
@@ -112,12 +118,20 @@ feedback = Table(
     Column("override_display", Text, nullable=True),
     Column("user_comment", Text, nullable=True),
     Column("outcome_timestamp", UtcDateTime, nullable=False),
-    Column("received_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False, index=True),
     # When patient_hash was set: at once, or when a card recorded after its feedback came.
     Column("linked_at", UtcDateTime, nullable=True, index=True),
     CheckConstraint("outcome IN ('accepted', 'overridden')", name="outcome_known"),
     *(_bounded(name) for name in FEEDBACK_LIMITS),
 )
+
+seen_token = Table(
+    "seen_token",
+    metadata,
+    Column("token_key", String(64), primary_key=True),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
+)
+"""The `jti` of accepted client JWTs (hashed with their `iss`), kept until they expire."""
 
 call_audit = Table(
     "call_audit",

@@ -19,10 +19,12 @@ from cds.store.database import connect, transaction
 from cds.store.feedback import FeedbackEntry, SavedFeedback, save_feedback
 from cds.store.links import hold_link_lock, issued_patients, link_feedback, patients_with_feedback
 from cds.store.migrate import upgrade
-from cds.store.recording import ShownCards, card_patients, record_cards
+from cds.store.recording import PatientKey, ShownCards, card_patients, record_cards
 from cds.store.report import Report, build_report
+from cds.store.retention import purge
 from cds.store.schema import utc
 from cds.store.suppression import Suppression, accepted_physio, suppressed
+from cds.store.tokens import first_use
 
 
 class Store:
@@ -61,19 +63,17 @@ class Store:
     def suppression(
         self,
         *,
-        patient_hash: str,
+        patient: PatientKey,
         cards: Sequence[IssuedCard],
         now: datetime,
         period: timedelta,
     ) -> Suppression:
-        """What this patient's feedback hides of `cards` (overridden within `period` before
-        `now`, on unchanged evidence; never a red flag), and whether a physiotherapy referral
-        was accepted: one read-only transaction."""
+        """What this caller's feedback on this patient hides of `cards` (overridden within
+        `period` before `now`, on unchanged evidence; never a red flag), and whether a
+        physiotherapy referral was accepted: one read-only transaction."""
         with transaction(self._engine) as conn:
-            hidden = suppressed(
-                conn, patient_hash=patient_hash, cards=cards, now=utc(now), period=period
-            )
-            return Suppression(frozenset(hidden), accepted_physio(conn, patient_hash=patient_hash))
+            hidden = suppressed(conn, patient=patient, cards=cards, now=utc(now), period=period)
+            return Suppression(frozenset(hidden), accepted_physio(conn, patient=patient))
 
     def save_calls(
         self,
@@ -81,12 +81,12 @@ class Store:
         *,
         cards: Sequence[ShownCards] = (),
         audits: Sequence[CallAudit] = (),
-    ) -> set[str]:
+    ) -> set[PatientKey]:
         """Issued cards (recording one again changes nothing) and audit rows, in one
         transaction that also links the feedback stored before its card. Returns the patients
         whose feedback was linked."""
         at = utc(at)
-        linked: set[str] = set()
+        linked: set[PatientKey] = set()
         with transaction(self._engine, write=True) as conn:
             if cards:
                 hold_link_lock(conn, exclusive=False)
@@ -97,21 +97,39 @@ class Store:
         return linked
 
     def save_feedback(
-        self, service_id: str, entries: Sequence[FeedbackEntry], at: datetime
+        self,
+        caller: str | None,
+        service_id: str,
+        entries: Sequence[FeedbackEntry],
+        at: datetime,
     ) -> SavedFeedback:
-        """Store a feedback request in one transaction: every new entry, or none."""
+        """Store a feedback request in one transaction: every new entry, or none (but those
+        on unknown cards beyond the caller's bound). `caller` None: unauthenticated."""
         with transaction(self._engine, write=True) as conn:
-            return save_feedback(conn, service_id, entries, utc(at))
+            return save_feedback(conn, caller, service_id, entries, utc(at))
 
-    def link(self, card_uuids: Collection[str], at: datetime) -> dict[str, str]:
-        """Links the feedback on these cards that came before them; returns the patient of each
-        of them that is on record, by card uuid."""
+    def link(
+        self, card_uuids: Collection[str], caller: str | None, at: datetime
+    ) -> dict[str, PatientKey]:
+        """Links the feedback on these cards that came before them; returns the caller and
+        patient of each of them that is on record for `caller`, by card uuid."""
         with transaction(self._engine, write=True) as conn:
-            patients = issued_patients(conn, card_uuids)
+            patients = issued_patients(conn, card_uuids, caller)
             link_feedback(conn, patients, utc(at))
             return patients
 
-    def patients_with_feedback(self, *, linked_since: datetime | None) -> set[str]:
+    def first_use(self, token_key: str, until: datetime, now: datetime) -> bool:
+        """Records an accepted token until it expires; False when it was recorded already."""
+        with transaction(self._engine, write=True) as conn:
+            return first_use(conn, token_key, utc(until), utc(now))
+
+    def purge(self, *, before: datetime, tokens_expired_by: datetime) -> dict[str, int]:
+        """Deletes what is older than `before`, and the tokens expired by then: rows deleted
+        per table."""
+        with transaction(self._engine, write=True) as conn:
+            return purge(conn, before=utc(before), tokens_expired_by=utc(tokens_expired_by))
+
+    def patients_with_feedback(self, *, linked_since: datetime | None) -> set[PatientKey]:
         """Patients whose feedback was linked to a card since then; all of them for None."""
         with transaction(self._engine) as conn:
             return patients_with_feedback(conn, None if linked_since is None else utc(linked_since))

@@ -5,10 +5,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, case, select
 
 from cds.cards.issued import IssuedCard
-from cds.store.recording import joined
+from cds.store.recording import PatientKey, joined
 from cds.store.schema import feedback, issued_card, issued_suggestion
 from cds.types import PHYSIOTHERAPY_REFERRAL
 
@@ -28,19 +28,27 @@ NOTHING_SUPPRESSED = Suppression(frozenset(), physiotherapy_accepted=False)
 
 
 # Both reads start from the patient's few feedback rows, not from every card ever issued to them.
+# A feedback row's caller is its card's: reading by (caller, patient) keeps callers apart.
+
+_overridden_at = case(
+    (feedback.c.outcome_timestamp < feedback.c.received_at, feedback.c.outcome_timestamp),
+    else_=feedback.c.received_at,
+)
+"""An override counts from its outcomeTimestamp, or from when it came if that is earlier: a
+client cannot stretch the period by dating its feedback ahead."""
 
 
 def suppressed(
     conn: Connection,
     *,
-    patient_hash: str,
+    patient: PatientKey,
     cards: Sequence[IssuedCard],
     now: datetime,
     period: timedelta,
 ) -> set[str]:
     """uuids of `cards` to hide: the same card (topic, joints, side) on the same evidence
     (fingerprint) was overridden for this patient less than `period` ago. A zero period hides
-    nothing, even feedback stamped ahead of our clock."""
+    nothing."""
     candidates = [card for card in cards if card.topic not in NEVER_SUPPRESSED]
     if not candidates or period <= timedelta(0):
         return set()
@@ -51,10 +59,11 @@ def suppressed(
         .select_from(feedback)
         .join(issued_card, issued_card.c.card_uuid == feedback.c.card_uuid)
         .where(
-            feedback.c.patient_hash == patient_hash,
+            feedback.c.caller == patient[0],
+            feedback.c.patient_hash == patient[1],
             issued_card.c.topic.in_(sorted({card.topic for card in candidates})),
             feedback.c.outcome == "overridden",
-            feedback.c.outcome_timestamp > now - period,
+            _overridden_at > now - period,
         )
     )
     hidden = {tuple(row) for row in overridden}
@@ -65,14 +74,15 @@ def suppressed(
     }
 
 
-def accepted_physio(conn: Connection, *, patient_hash: str) -> bool:
+def accepted_physio(conn: Connection, *, patient: PatientKey) -> bool:
     """Whether a clinician ever accepted a physiotherapy referral suggested for this patient."""
     rows = conn.execute(
         select(issued_suggestion.c.suggestion_uuid, feedback.c.accepted_suggestions)
         .select_from(feedback)
         .join(issued_suggestion, issued_suggestion.c.card_uuid == feedback.c.card_uuid)
         .where(
-            feedback.c.patient_hash == patient_hash,
+            feedback.c.caller == patient[0],
+            feedback.c.patient_hash == patient[1],
             issued_suggestion.c.code_system == PHYSIOTHERAPY_REFERRAL[0],
             issued_suggestion.c.code == PHYSIOTHERAPY_REFERRAL[1],
             feedback.c.outcome == "accepted",

@@ -13,7 +13,7 @@ from joserfc.jwk import ECKey
 
 from cds.data.scenarios import FIXTURES_NOW
 from tests.support import requests as req
-from tests.support.service import running_service
+from tests.support.service import OWN_URL, running_service
 
 ISSUER = "https://ehr.example.org"
 KEY = ECKey.generate_key("P-384", parameters={"kid": "ehr-key-1"})
@@ -29,6 +29,8 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         patient_hash_key="k",
         now=FIXTURES_NOW,
         trusted_issuers=orjson.dumps({ISSUER: jwks}).decode(),
+        public_base_url=OWN_URL,
+        cors_origins="https://sandbox.cds-hooks.org",
     ) as url:
         yield url
 

@@ -4,7 +4,7 @@ the CDS Hooks sandbox's flow from a page on another origin against the demo FHIR
 import json
 import os
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +16,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from cds.data.scenarios import FIXTURES_NOW
-from cds.demo.fhir_server import served_scenarios, shift_dates
+from cds.demo.fhir_server import day_offset, served_scenarios, shift_dates
 from cds.demo.preview import engine_outcome
-from tests.support.service import running_app, running_service
+from tests.support.service import OWN_URL, running_app, running_service
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,8 +33,9 @@ CHROMIUM_ARGS = [
 ]
 ROOT = Path(__file__).parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
-SHIFT = 10
-"""The service runs 10 days after the fixtures' clock: the demo server shifts every date."""
+SHIFT = day_offset(datetime.now(UTC).date())
+"""The service runs on the real clock, as under `make run` (the page dates its feedback now):
+the demo server moves every date forward by the days since the fixtures' clock."""
 
 if not CHROMIUM.exists():
     if os.environ.get("CI", "").lower() not in ("", "0", "false"):
@@ -95,14 +95,30 @@ run().catch((error) => { document.getElementById("error").textContent = String(e
 
 
 @pytest.fixture(scope="module")
-def demo_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def ehr() -> Iterator[tuple[str, dict[str, str]]]:
+    """A page on another origin, as the sandbox's: its origin, and its HTML to set."""
+    page = {"html": ""}
+
+    async def ehr(request: Request) -> HTMLResponse:
+        return HTMLResponse(page["html"])
+
+    with running_app(Starlette(routes=[Route("/", ehr)])) as origin:
+        yield origin, page
+
+
+@pytest.fixture(scope="module")
+def demo_service(
+    tmp_path_factory: pytest.TempPathFactory, ehr: tuple[str, dict[str, str]]
+) -> Iterator[str]:
+    """The service as `make run` serves it: the demo FHIR server allowed, and the EHR's page."""
     tmp = tmp_path_factory.mktemp("browser")
     with running_service(
         demo=True,
         fixtures_dir=ROOT / "fixtures",
-        now=FIXTURES_NOW + timedelta(days=SHIFT),
         database_url=f"sqlite:///{tmp / 'cds.sqlite3'}",
         patient_hash_key="test-key",
+        cors_origins=ehr[0],
+        allowed_fhir_servers=OWN_URL,
     ) as base_url:
         yield base_url
 
@@ -158,7 +174,9 @@ def test_preview_renders_cards_as_an_ehr_would(demo_service: str, page: Page) ->
     page.screenshot(path=str(SCREENSHOTS / f"preview-{scenario.slug}-live.png"), full_page=True)
 
 
-def test_sandbox_flow_from_another_origin(demo_service: str, page: Page) -> None:
+def test_sandbox_flow_from_another_origin(
+    demo_service: str, ehr: tuple[str, dict[str, str]], page: Page
+) -> None:
     scenario, _ = _with_suggestion()
     request = shift_dates(scenario.request, SHIFT)
     direct = httpx.post(
@@ -169,19 +187,15 @@ def test_sandbox_flow_from_another_origin(demo_service: str, page: Page) -> None
     expected = [card["summary"] for card in direct.json()["cards"]]
     assert expected
 
-    sandbox_page = (
+    ehr_origin, ehr_page = ehr
+    ehr_page["html"] = (
         SANDBOX_PAGE.replace("__SERVICE__", json.dumps(demo_service))
         .replace("__FHIR__", json.dumps(demo_service + "/demo/fhir"))
         .replace("__PATIENT__", json.dumps(scenario.patient_id))
     )
-
-    async def ehr(request: Request) -> HTMLResponse:
-        return HTMLResponse(sandbox_page)
-
-    with running_app(Starlette(routes=[Route("/", ehr)])) as ehr_origin:
-        assert ehr_origin != demo_service
-        page.goto(ehr_origin + "/")
-        page.wait_for_selector("body[data-done=yes]")
+    assert ehr_origin != demo_service
+    page.goto(ehr_origin + "/")
+    page.wait_for_selector("body[data-done=yes]")
     assert page.locator("#error").inner_text() == ""
     assert page.locator("#cards li").all_inner_texts() == expected
     assert page.locator("#feedback").inner_text() == "200"
@@ -270,7 +284,9 @@ run().catch((error) => { document.getElementById("error").textContent = String(e
 """
 
 
-def test_pama_imaging_screen_shows_the_lumbar_imaging_card(demo_service: str, page: Page) -> None:
+def test_pama_imaging_screen_shows_the_lumbar_imaging_card(
+    demo_service: str, ehr: tuple[str, dict[str, str]], page: Page
+) -> None:
     """The sandbox's PAMA screen flow: order-select for its default study (CT lumbar spine,
     reason low back pain), the clinician takes the suggestion to replace it with physiotherapy,
     then signs: the order-sign card no longer offers physiotherapy (the feedback was used)."""
@@ -280,36 +296,32 @@ def test_pama_imaging_screen_shows_the_lumbar_imaging_card(demo_service: str, pa
         if s.slug == "imaging-pama-sandbox-lumbar-ct"
     )
     [expected] = engine_outcome(scenario).cards
-    pama_page = (
+    ehr_origin, ehr_page = ehr
+    ehr_page["html"] = (
         PAMA_PAGE.replace("__SERVICE__", json.dumps(demo_service))
         .replace("__FHIR__", json.dumps(demo_service + "/demo/fhir"))
         .replace("__PATIENT__", json.dumps(scenario.patient_id))
         .replace("__STUDY__", json.dumps("72133"))
         .replace("__REASON__", json.dumps("279039007"))
     )
-
-    async def ehr(request: Request) -> HTMLResponse:
-        return HTMLResponse(pama_page)
-
-    with running_app(Starlette(routes=[Route("/", ehr)])) as ehr_origin:
-        page.goto(ehr_origin + "/")
-        page.wait_for_selector("body[data-done=yes]")
-        assert page.locator("#error").inner_text() == ""
-        selected = page.locator("#order-select li.card.warning")
-        assert selected.locator(".summary").all_inner_texts() == [expected["summary"]]
-        buttons = selected.locator("button.suggestion")
-        assert buttons.all_inner_texts() == [s["label"] for s in expected["suggestions"]]
-        replace = buttons.filter(has_text="physiotherapy")
-        assert replace.get_attribute("data-actions") == (
-            "create ServiceRequest; delete ServiceRequest/example-request-id"
-        )
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "pama-order-select.png"), full_page=True)
-        replace.click()
-        page.wait_for_function("document.getElementById('feedback').textContent !== ''")
-        assert page.locator("#feedback").inner_text() == "200"
-        page.locator("#sign").click()
-        page.wait_for_selector("body[data-signed=yes]")
+    page.goto(ehr_origin + "/")
+    page.wait_for_selector("body[data-done=yes]")
+    assert page.locator("#error").inner_text() == ""
+    selected = page.locator("#order-select li.card.warning")
+    assert selected.locator(".summary").all_inner_texts() == [expected["summary"]]
+    buttons = selected.locator("button.suggestion")
+    assert buttons.all_inner_texts() == [s["label"] for s in expected["suggestions"]]
+    replace = buttons.filter(has_text="physiotherapy")
+    assert replace.get_attribute("data-actions") == (
+        "create ServiceRequest; delete ServiceRequest/example-request-id"
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "pama-order-select.png"), full_page=True)
+    replace.click()
+    page.wait_for_function("document.getElementById('feedback').textContent !== ''")
+    assert page.locator("#feedback").inner_text() == "200"
+    page.locator("#sign").click()
+    page.wait_for_selector("body[data-signed=yes]")
     assert page.locator("#error").inner_text() == ""
     signed = page.locator("#order-sign li.card.warning")
     assert signed.locator(".summary").all_inner_texts() == [expected["summary"]]

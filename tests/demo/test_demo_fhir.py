@@ -18,7 +18,8 @@ FIXTURES = Path(__file__).parents[2] / "fixtures"
 SHIFT = 10
 DEMO_NOW = FIXTURES_NOW + timedelta(days=SHIFT)
 FHIR = "/demo/fhir"
-ORIGIN = "http://127.0.0.1:1"
+SANDBOX = "https://sandbox.cds-hooks.org"
+"""The origin `make run` lets in (CDS_CORS_ORIGINS)."""
 LOINC, SNOMED = "http://loinc.org", "http://snomed.info/sct"
 
 
@@ -98,6 +99,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
             now=DEMO_NOW,
             database_url=f"sqlite:///{tmp / 'cds.sqlite3'}",
             patient_hash_key="test-key",
+            cors_origins=SANDBOX,
         ) as base_url,
         httpx.Client(base_url=base_url + FHIR, timeout=10) as client,
     ):
@@ -221,8 +223,8 @@ def test_shift_dates_leaves_other_strings_alone() -> None:
 
 
 def test_cors_on_a_cross_origin_get(demo: httpx.Client) -> None:
-    response = demo.get("/Patient/pat-a", headers={"Origin": ORIGIN})
-    assert response.headers["access-control-allow-origin"] == "*"
+    response = demo.get("/Patient/pat-a", headers={"Origin": SANDBOX})
+    assert response.headers["access-control-allow-origin"] == SANDBOX
 
 
 @pytest.mark.parametrize("path", [f"{FHIR}/Condition", "/cds-services/spinal-origin-patient-view"])
@@ -231,7 +233,7 @@ def test_preflight_allows_the_private_network(demo: httpx.Client, path: str) -> 
     response = httpx.options(
         base + path,
         headers={
-            "Origin": "https://sandbox.cds-hooks.org",
+            "Origin": SANDBOX,
             "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "content-type",
             "Access-Control-Request-Private-Network": "true",
@@ -239,7 +241,7 @@ def test_preflight_allows_the_private_network(demo: httpx.Client, path: str) -> 
     )
     assert response.status_code == 200, response.text
     assert response.headers["access-control-allow-private-network"] == "true"
-    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["access-control-allow-origin"] == SANDBOX
 
 
 def test_demo_off_serves_nothing(tmp_path: Path) -> None:

@@ -114,8 +114,10 @@ def accepted(card: Json, *suggestions: Json, minute: int = 5) -> Json:
 
 
 def stamp(minute: int) -> str:
-    """An outcome timestamp `minute` minutes after the fixtures' clock."""
-    return (FIXTURES_NOW + timedelta(minutes=minute)).isoformat().replace("+00:00", "Z")
+    """An outcome timestamp `minute` minutes into the hour before the fixtures' clock (the
+    service refuses feedback dated ahead of its clock)."""
+    moment = FIXTURES_NOW - timedelta(hours=1) + timedelta(minutes=minute)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def call(client: httpx.Client, request: Json, service: str = PV) -> list[Json]:

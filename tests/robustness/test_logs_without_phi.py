@@ -107,7 +107,7 @@ def _fhir_resources(scenario: Scenario, identifier: str) -> list[dict[str, Any]]
     return found
 
 
-def _service_env(tmp: Path) -> dict[str, str]:
+def _service_env(tmp: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CDS_")}
     jwks = {"keys": [KEY.as_dict(private=False)]}
     env.update(
@@ -117,6 +117,8 @@ def _service_env(tmp: Path) -> dict[str, str]:
             "CDS_NOW": FIXTURES_NOW.isoformat(),
             "CDS_LOG_LEVEL": "DEBUG",
             "CDS_TRUSTED_ISSUERS": orjson.dumps({ISSUER: jwks}).decode(),
+            "CDS_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "CDS_ALLOWED_FHIR_SERVERS": "http://127.0.0.1:*",
             "CDS_FETCH_BUDGET_SECONDS": "1",
             "CDS_MAX_PAGES": "2",
         }
@@ -132,7 +134,7 @@ def _cds_serve(tmp: Path, log: Path) -> Iterator[str]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "cds.cli.main", "serve", "--port", str(port)],
             cwd=ROOT,
-            env=_service_env(tmp),
+            env=_service_env(tmp, port),
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -2,7 +2,11 @@ import pytest
 
 from cds.exceptions import Forbidden
 from cds.security import check_fhir_server, is_loopback_host, parse_origin_patterns
-from cds.security.allowlist import DEFAULT_PATTERNS
+
+LOOPBACK = (
+    "http://127.0.0.1:*, https://127.0.0.1:*, http://localhost:*, https://localhost:*,"
+    " http://[::1]:*, https://[::1]:*"
+)
 
 
 def allowed(url: str, raw: str | None = None) -> bool:
@@ -22,8 +26,18 @@ def refusal(url: str, raw: str | None = None) -> str:
 
 
 @pytest.mark.parametrize("raw", [None, "", " , "])
-def test_default_is_loopback_only(raw: str | None) -> None:
-    assert parse_origin_patterns(raw) == DEFAULT_PATTERNS
+def test_by_default_no_server_is_allowed(raw: str | None) -> None:
+    assert parse_origin_patterns(raw) == ()
+    for url in [
+        "http://127.0.0.1:8080/fhir",
+        "https://localhost/fhir",
+        "https://fhir.example.org/",
+    ]:
+        assert not allowed(url, raw), url
+
+
+def test_loopback_origins_with_any_port() -> None:
+    raw = LOOPBACK
     for url in [
         "http://127.0.0.1:8080/fhir",
         "https://127.0.0.1/fhir",

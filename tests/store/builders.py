@@ -5,10 +5,12 @@ from uuid import uuid4
 
 from cds.cards.issued import IssuedCard, IssuedSuggestion
 from cds.protocol import Action, Card, CardSource, Coding, Suggestion, TopicCoding
-from cds.store import FeedbackEntry, ShownCards, Store, patient_hash
+from cds.store import FeedbackEntry, PatientKey, ShownCards, Store, patient_hash
 from cds.types import JSON, TOPIC_SYSTEM, Indicator, SuggestionKind, Topic
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
+CALLER = "https://ehr.example.org"
+OTHER_CALLER = "https://other-ehr.example.org"
 PATIENT = patient_hash("Patient/p1", b"test key")
 OTHER_PATIENT = patient_hash("Patient/p2", b"test key")
 SNOMED = "http://snomed.info/sct"
@@ -62,21 +64,28 @@ def issued(
     return IssuedCard(card, suggestions, joints=joints, side=side, fingerprint=fingerprint)
 
 
-def shown(*cards: IssuedCard, patient: str = PATIENT, at: datetime = NOW) -> ShownCards:
+def shown(
+    *cards: IssuedCard, patient: str = PATIENT, at: datetime = NOW, caller: str = CALLER
+) -> ShownCards:
     return ShownCards.of(
         cards,
         service_id="spinal-origin-patient-view",
         hook_instance=str(uuid4()),
         patient_hash=patient,
         at=at,
+        caller=caller,
     )
 
 
 def record(
-    store: Store, *cards: IssuedCard, patient: str = PATIENT, at: datetime = NOW
-) -> set[str]:
+    store: Store,
+    *cards: IssuedCard,
+    patient: str = PATIENT,
+    at: datetime = NOW,
+    caller: str = CALLER,
+) -> set[PatientKey]:
     """The cards as one call's, written as a flush would: the patients whose feedback it linked."""
-    return store.save_calls(at, cards=[shown(*cards, patient=patient, at=at)])
+    return store.save_calls(at, cards=[shown(*cards, patient=patient, at=at, caller=caller)])
 
 
 def accepted(card: IssuedCard, *suggestions: str, at: datetime = NOW) -> FeedbackEntry:

@@ -4,7 +4,7 @@ from datetime import timedelta
 from cds.store import Store
 from tests.support.tables import count as rows
 
-from .builders import NOW, overridden
+from .builders import CALLER, NOW, overridden
 
 SERVICE = "spinal-origin-patient-view"
 THREADS = 8
@@ -16,7 +16,7 @@ def test_concurrent_writers_store_every_entry_once(store: Store, url: str) -> No
         stored = 0
         for i in range(PER_THREAD):
             entry = overridden(f"card-{thread}-{i}", at=NOW + timedelta(seconds=i))
-            stored += store.save_feedback(SERVICE, [entry], NOW).receipt.stored
+            stored += store.save_feedback(CALLER, SERVICE, [entry], NOW).receipt.stored
         return stored
 
     with ThreadPoolExecutor(THREADS) as pool:
@@ -30,7 +30,7 @@ def test_concurrent_duplicates_are_stored_once(store: Store, url: str) -> None:
 
     with ThreadPoolExecutor(THREADS) as pool:
         receipts = list(
-            pool.map(lambda _: store.save_feedback(SERVICE, batch, NOW), range(THREADS))
+            pool.map(lambda _: store.save_feedback(CALLER, SERVICE, batch, NOW), range(THREADS))
         )
 
     assert sum(saved.receipt.stored for saved in receipts) == rows(url, "feedback") == len(batch)

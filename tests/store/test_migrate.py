@@ -2,6 +2,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import insert
 from cds.store import Store
 from cds.store.database import connect, transaction
 from cds.store.migrate import alembic_config
-from cds.store.schema import feedback, metadata
+from cds.store.schema import feedback, issued_card, metadata
 from tests.support.tables import count as rows
 from tests.support.tables import rows as all_rows
 
@@ -107,7 +108,7 @@ def test_feedback_linked_before_0002_counts_as_linked_when_received(url: str) ->
         engine.dispose()
 
     with Store.open(url) as store:
-        assert store.patients_with_feedback(linked_since=NOW) == {"p"}
+        assert store.patients_with_feedback(linked_since=NOW) == {("local", "p")}
     linked = {row["entry_key"]: row["linked_at"] for row in all_rows(url, "feedback")}
     assert linked == {"linked": NOW, "unlinked": None}
 
@@ -121,4 +122,53 @@ OLD_FEEDBACK = {
     "accepted_suggestions": "[]",
     "outcome_timestamp": NOW,
     "received_at": NOW,
+}
+
+
+def test_rows_from_before_callers_were_told_apart_carry_over_to_local(url: str) -> None:
+    card = issued()
+    engine = connect(url)
+    try:
+        with transaction(engine, write=True) as conn:
+            config = alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0002")
+            conn.execute(insert(issued_card), [OLD_CARD | {"card_uuid": card.uuid}])
+            conn.execute(
+                insert(feedback),
+                [
+                    {
+                        **OLD_FEEDBACK,
+                        "card_uuid": card.uuid,
+                        "entry_key": "linked",
+                        "patient_hash": "p",
+                        "known_card": True,
+                        "linked_at": NOW,
+                    },
+                    {**OLD_FEEDBACK, "entry_key": "unlinked", "linked_at": None},
+                ],
+            )
+    finally:
+        engine.dispose()
+
+    with Store.open(url) as store:
+        found = store.suppression(
+            patient=("local", "p"), cards=[card], now=NOW, period=timedelta(days=1)
+        )
+    assert found.hidden == {card.uuid}
+    callers = {row["entry_key"]: row["caller"] for row in all_rows(url, "feedback")}
+    assert callers == {"linked": "local", "unlinked": None}
+    assert [row["caller"] for row in all_rows(url, "issued_card")] == ["local"]
+
+
+OLD_CARD = {
+    "service_id": "spinal-origin-patient-view",
+    "hook_instance": "h-1",
+    "patient_hash": "p",
+    "topic": "spinal-origin",
+    "joints": "knee",
+    "side": "left",
+    "fingerprint": "evidence-1",
+    "indicator": "warning",
+    "issued_at": NOW,
 }

@@ -20,7 +20,17 @@ from cds.store.backlog import Backlog
 from cds.store.database import connect
 from tests.support.tables import count, rows
 
-from .builders import NOW, OTHER_PATIENT, PATIENT, accepted, issued, overridden, record, shown
+from .builders import (
+    CALLER,
+    NOW,
+    OTHER_PATIENT,
+    PATIENT,
+    accepted,
+    issued,
+    overridden,
+    record,
+    shown,
+)
 
 SERVICE = "spinal-origin-patient-view"
 AUDIT = CallAudit("h-1", SERVICE, ("spinal-origin",), 1, 12.5, 200, NOW)
@@ -77,7 +87,7 @@ async def test_feedback_finds_a_card_its_process_has_not_flushed_yet(url: str) -
     async with runtime(url) as cds:
         cds.record(shown(card))
 
-        receipt = await cds.save_feedback(SERVICE, [overridden(card)])
+        receipt = await cds.save_feedback(CALLER, SERVICE, [overridden(card)])
 
     assert receipt.unknownCards == 0
     assert [row["known_card"] for row in rows(url, "feedback")] == [True]
@@ -123,13 +133,13 @@ async def test_a_card_written_after_its_feedback_is_linked_and_then_hides(url: s
     async with runtime(url) as cds, runtime(url) as other:
         await cds.sync_feedback()
         cds.record(shown(card))
-        receipt = await other.save_feedback(SERVICE, [overridden(card)])
+        receipt = await other.save_feedback(CALLER, SERVICE, [overridden(card)])
         assert receipt.unknownCards == 1
-        assert not (await cds.suppression(PATIENT, [again], NOW)).hidden
+        assert not (await cds.suppression((CALLER, PATIENT), [again], NOW)).hidden
 
         await cds.flush()
 
-        assert (await cds.suppression(PATIENT, [again], NOW)).hidden == {again.uuid}
+        assert (await cds.suppression((CALLER, PATIENT), [again], NOW)).hidden == {again.uuid}
 
 
 @pytest.mark.anyio
@@ -140,13 +150,15 @@ async def test_only_a_patient_with_feedback_is_read_from_the_store(
     async with runtime(url) as cds:
         await cds.sync_feedback()
         cds.record(shown(card))
-        await cds.save_feedback(SERVICE, [overridden(card)])
-        assert (await cds.suppression(PATIENT, [issued()], NOW)).hidden, "read its own writes"
+        await cds.save_feedback(CALLER, SERVICE, [overridden(card)])
+        assert (await cds.suppression((CALLER, PATIENT), [issued()], NOW)).hidden, (
+            "read its own writes"
+        )
 
         with missing(url, "feedback"), caplog.at_level(logging.WARNING, logger="cds"):
-            await cds.suppression(OTHER_PATIENT, [issued()], NOW)
+            await cds.suppression((CALLER, OTHER_PATIENT), [issued()], NOW)
             assert store_errors(caplog, "suppression") == 0, "no feedback: the store is left alone"
-            await cds.suppression(PATIENT, [issued()], NOW)
+            await cds.suppression((CALLER, PATIENT), [issued()], NOW)
             assert store_errors(caplog, "suppression") == 1
 
 
@@ -156,7 +168,7 @@ async def test_until_loaded_every_patient_is_read_from_the_store(
 ) -> None:
     async with runtime(url) as cds:
         with missing(url, "feedback"), caplog.at_level(logging.WARNING, logger="cds"):
-            await cds.suppression(OTHER_PATIENT, [issued()], NOW)
+            await cds.suppression((CALLER, OTHER_PATIENT), [issued()], NOW)
 
     assert store_errors(caplog, "suppression") == 1
 
@@ -168,17 +180,17 @@ async def test_a_poll_learns_the_feedback_other_processes_stored(url: str) -> No
         await cds.sync_feedback()
         with Store.open(url) as other:
             record(other, linked_at_once)
-            other.save_feedback(SERVICE, [accepted(linked_at_once)], NOW)
-            other.save_feedback(SERVICE, [overridden(linked_later)], NOW)
-            assert not cds.patients.may_have_feedback(PATIENT)
+            other.save_feedback(CALLER, SERVICE, [accepted(linked_at_once)], NOW)
+            other.save_feedback(CALLER, SERVICE, [overridden(linked_later)], NOW)
+            assert not cds.patients.may_have_feedback((CALLER, PATIENT))
 
             await cds.sync_feedback()
-            assert cds.patients.may_have_feedback(PATIENT)
-            assert not cds.patients.may_have_feedback(OTHER_PATIENT)
+            assert cds.patients.may_have_feedback((CALLER, PATIENT))
+            assert not cds.patients.may_have_feedback((CALLER, OTHER_PATIENT))
 
             record(other, linked_later, patient=OTHER_PATIENT)
             await cds.sync_feedback()
-            assert cds.patients.may_have_feedback(OTHER_PATIENT)
+            assert cds.patients.may_have_feedback((CALLER, OTHER_PATIENT))
 
 
 def test_a_full_backlog_drops_its_oldest_rows() -> None:

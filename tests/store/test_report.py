@@ -1,4 +1,5 @@
 import csv
+import io
 import json
 from datetime import timedelta
 
@@ -8,7 +9,7 @@ from cds.cli.report_text import format_report
 from cds.protocol import Coding
 from cds.store import ReasonCount, Store, TopicReport
 
-from .builders import NOT_RELEVANT, NOW, accepted, issued, overridden, record
+from .builders import CALLER, NOT_RELEVANT, NOW, accepted, issued, overridden, record
 
 SERVICE = "spinal-origin-patient-view"
 WRONG_SIDE = Coding(system="http://example.org/override-reason", code="wrong-side")
@@ -27,6 +28,7 @@ def reported(store: Store) -> Store:
     record(store, old, at=NOW - timedelta(days=60))
     record(store, taken, rejected, rejected_twice, unanswered, flag)
     store.save_feedback(
+        CALLER,
         SERVICE,
         [
             overridden(old),
@@ -113,9 +115,41 @@ def test_a_reason_without_a_code_system_is_counted(store: Store) -> None:
     card = issued()
     record(store, card)
     busy = Coding(code="busy")
-    store.save_feedback(SERVICE, [overridden(card, reason=busy)], NOW)
+    store.save_feedback(CALLER, SERVICE, [overridden(card, reason=busy)], NOW)
 
     report = store.report(since=None)
 
     assert report.topics[0].override_reasons == (ReasonCount(busy, 1),)
     assert "busy\n" in format_report(report, "text")
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_reason_a_spreadsheet_would_run_is_plain_text_in_csv(store: Store, start: str) -> None:
+    card = issued()
+    record(store, card)
+    formula = f'{start}HYPERLINK("https://evil.example","x")'
+    reason = Coding(system=formula, code=formula, display=formula)
+    store.save_feedback(CALLER, SERVICE, [overridden(card, reason=reason)], NOW)
+
+    output = format_report(store.report(since=None), "csv")
+    table = list(csv.DictReader(io.StringIO(output, newline="")))
+
+    row = next(row for row in table if row["measure"] == "override_reason")
+    cells = (row["reason_system"], row["reason_code"], row["reason_display"])
+    assert cells == ("'" + formula,) * 3
+
+
+def test_text_output_drops_control_characters(store: Store) -> None:
+    card = issued()
+    record(store, card)
+    reason = Coding(
+        system="http://example.org/\x1b]0;owned\x07",
+        code="x\x1b[2J",
+        display="shown\x9b31m\rhidden",
+    )
+    store.save_feedback(CALLER, SERVICE, [overridden(card, reason=reason)], NOW)
+
+    text = format_report(store.report(since=None), "text")
+
+    assert "x[2J shown31mhidden (http://example.org/]0;owned)" in text
+    assert not any((ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F for c in text)

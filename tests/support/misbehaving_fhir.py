@@ -12,13 +12,20 @@
 {base}/endless/...      every page links to a next page
 {base}/redirect/...     302 to another host
 {base}/outcome/...      200 with an OperationOutcome
+{base}/cookie/...       a valid empty searchset, setting a session cookie on every answer
+{base}/gzip/...         a valid empty searchset, gzip-compressed
+{base}/gzip-bomb-MB/... a valid empty searchset padded to MB megabytes, gzip-compressed
+{base}/bad-next/...     a searchset whose next link is not a URL
 
-`app.state.requests` lists the URLs asked for; `app.state.in_flight[mode]` counts the requests
-of a mode being answered now, `app.state.max_in_flight[mode]` the most there ever were at once.
+`app.state.requests` lists the URLs asked for, `app.state.cookies` the Cookie headers received;
+`app.state.in_flight[mode]` counts the requests of a mode being answered now,
+`app.state.max_in_flight[mode]` the most there ever were at once.
 """
 
 import asyncio
+import gzip
 from collections import Counter
+from functools import lru_cache
 
 import orjson
 from starlette.applications import Starlette
@@ -46,6 +53,18 @@ def _unrelated_conditions(n: int) -> dict[str, object]:
     return {**EMPTY, "total": n, "entry": [{"resource": r} for r in resources]}
 
 
+@lru_cache
+def _padded_gzip(megabytes: int) -> bytes:
+    """An empty searchset padded with spaces to `megabytes`: valid JSON, inflating ~1000-fold."""
+    body = orjson.dumps(EMPTY)
+    padding = b" " * (megabytes * 1024 * 1024 - len(body))
+    return gzip.compress(body[:-1] + padding + b"}", compresslevel=9)
+
+
+def _gzipped(body: bytes) -> Response:
+    return Response(body, media_type=FHIR_JSON, headers={"Content-Encoding": "gzip"})
+
+
 async def answer(request: Request) -> Response:
     state = request.app.state
     mode = request.path_params["path"].partition("/")[0]
@@ -60,6 +79,23 @@ async def answer(request: Request) -> Response:
 async def _answer(request: Request) -> Response:
     mode, _, rest = request.path_params["path"].partition("/")
     request.app.state.requests.append(str(request.url))
+    if "cookie" in request.headers:
+        request.app.state.cookies.append(request.headers["cookie"])
+    valid = (
+        {"resourceType": "Patient", "id": rest.removeprefix("Patient/")}
+        if rest.startswith("Patient/")
+        else EMPTY
+    )
+    if mode == "cookie":
+        response = _fhir(valid)
+        response.set_cookie("session", "hospital-a-session", path="/")
+        return response
+    if mode == "gzip" or (mode.startswith("gzip-bomb-") and valid is not EMPTY):
+        return _gzipped(gzip.compress(orjson.dumps(valid)))
+    if mode.startswith("gzip-bomb-"):
+        return _gzipped(_padded_gzip(int(mode.removeprefix("gzip-bomb-"))))
+    if mode == "bad-next":
+        return _fhir({**EMPTY, "link": [{"relation": "next", "url": "http://[oops"}]})
     if mode.startswith("many-") and not rest.startswith("Patient/"):
         return _fhir(_unrelated_conditions(int(mode.removeprefix("many-"))))
     if mode in ("ok", "lagging") or mode.startswith(("lag-", "many-")):
@@ -95,6 +131,7 @@ async def _answer(request: Request) -> Response:
 def misbehaving_fhir_app() -> Starlette:
     app = Starlette(routes=[Route("/fhir/{path:path}", answer)])
     app.state.requests = []
+    app.state.cookies = []
     app.state.in_flight = Counter()
     app.state.max_in_flight = Counter()
     return app
