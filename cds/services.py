@@ -13,7 +13,8 @@ PatientData = dict[str, list[JSON]]
 """Resources gathered per prefetch key (`patient`, `conditions`, ...), raw JSON."""
 
 USAGE_REQUIREMENTS = (
-    "Reads Condition, Observation and ServiceRequest. Prefetch them, or grant read access to "
+    "Reads Condition, Observation, ServiceRequest and MedicationRequest. Prefetch them, or "
+    "grant read access to "
     "the FHIR server (patient/*.read)."
 )
 
@@ -30,8 +31,10 @@ def prefetch_templates() -> dict[str, str]:
             "Observation?patient={{context.patientId}}&code=" + observation_codes + "&_count=100"
         ),
         "serviceRequests": (
-            "ServiceRequest?patient={{context.patientId}}&status=active,draft,on-hold&_count=100"
+            "ServiceRequest?patient={{context.patientId}}"
+            "&status=active,draft,on-hold,completed&_count=100"
         ),
+        "medications": "MedicationRequest?patient={{context.patientId}}&status=active&_count=100",
     }
 
 
@@ -63,6 +66,7 @@ def record_from_data(patient_id: str, data: PatientData, **extra: Any) -> Patien
         patient_id=patient_id,
         patient=patients[0] if patients else None,
         conditions=data.get("conditions", []),
+        medications=data.get("medications"),
         observations=data.get("observations", []),
         service_requests=data.get("serviceRequests", []),
         **extra,

@@ -17,6 +17,8 @@ _KEYS_BY_TYPE = {
     "Condition": "conditions",
     "Observation": "observations",
     "ServiceRequest": "serviceRequests",
+    "MedicationRequest": "medications",
+    "MedicationStatement": "medications",
 }
 _NO_LIMIT = 10**9
 

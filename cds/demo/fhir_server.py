@@ -28,11 +28,12 @@ PREFIX = "/demo/fhir"
 FIXTURES_DAY = date(2026, 6, 1)
 """The day every fixture is written against (at 09:00 UTC)."""
 DEFAULT_COUNT, MAX_COUNT = 50, 1000
-SEARCHABLE = ("Patient", "Condition", "Observation", "ServiceRequest")
+SEARCHABLE = ("Patient", "Condition", "Observation", "ServiceRequest", "MedicationRequest")
 _PREFETCH_KEYS = {
     "conditions": "Condition",
     "observations": "Observation",
     "serviceRequests": "ServiceRequest",
+    "medications": "MedicationRequest",
 }
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})((?:T[0-9:.]+)?(?:Z|[+-]\d{2}:\d{2})?)")
 _NOT_DATES = frozenset({"id", "reference", "fullUrl", "url", "system", "code", "version"})
@@ -306,6 +307,7 @@ def capability_statement(base: str, today: date) -> JSON:
                     resource("Condition", [*by_patient, ("clinical-status", "token"), *paging]),
                     resource("Observation", [*by_patient, ("status", "token"), *paging]),
                     resource("ServiceRequest", [*by_patient, ("status", "token"), *paging]),
+                    resource("MedicationRequest", [*by_patient, ("status", "token"), *paging]),
                 ],
             }
         ],

@@ -48,6 +48,18 @@ class Rules:
     max_text_chars: int
     max_cards: int
     imaging: ImagingRules
+    child_age: int
+    steroid_days: int
+    joint_flag_days: int
+    pregnancy_days: int
+    nsaid_age: int
+    thoracic_age_under: int
+    thoracic_age_from: int
+    pmr_age: int
+    pmr_crp: float
+    myeloma_age: int
+    start_back_low_max: int
+    start_back_high_psychosocial: int
     _by_key: Mapping[str, IndicatorRule] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -72,6 +84,7 @@ def parse_rules(raw: Mapping[str, Any]) -> Rules:
     days = raw["days"]
     levels = raw["levels"]
     ng65 = raw["ng65"]
+    patient = raw["patient"]
     patterns = {k: v for k, v in raw["patterns"].items() if isinstance(v, dict)}
     return Rules(
         indicators=tuple(
@@ -113,4 +126,16 @@ def parse_rules(raw: Mapping[str, Any]) -> Rules:
         max_text_chars=int(raw["maxTextChars"]),
         max_cards=int(raw["maxCards"]),
         imaging=parse_imaging_rules(raw["imagingAppropriateness"]),
+        child_age=int(patient["childAge"]),
+        steroid_days=int(patient["steroidDays"]),
+        joint_flag_days=int(patient["jointFlagDays"]),
+        pregnancy_days=int(patient["pregnancyDays"]),
+        nsaid_age=int(patient["nsaidAge"]),
+        thoracic_age_under=int(patient["thoracicAgeUnder"]),
+        thoracic_age_from=int(patient["thoracicAgeFrom"]),
+        pmr_age=int(patient["pmrAge"]),
+        pmr_crp=float(patient["pmrCrp"]),
+        myeloma_age=int(patient["myelomaAge"]),
+        start_back_low_max=int(patient["startBackLowMax"]),
+        start_back_high_psychosocial=int(patient["startBackHighPsychosocial"]),
     )
