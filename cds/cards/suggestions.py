@@ -16,6 +16,10 @@ MAX_REASONS = 10
 class Offer:
     kind: str
     recommended: bool
+    variant: str = ""
+    """A wording variant of the kind (text.json `suggestions.<kind>.variants`)."""
+    note: str = ""
+    """Replaces the wording's note (e.g. what a red flag needs)."""
 
 
 def suggestion(
@@ -23,18 +27,17 @@ def suggestion(
     *,
     patient_id: str,
     conditions: tuple[str, ...],
-    emergency: bool,
     text: CardText,
     catalog: Catalog,
     new_uuid: Callable[[], str],
 ) -> JSON:
-    words = text.section("suggestions")[offer.kind]
-    priority = words.get("emergencyPriority") if emergency else None
+    base = text.section("suggestions")[offer.kind]
+    words = {**base, **base.get("variants", {}).get(offer.variant, {})}
     resource: JSON = {
         "resourceType": "ServiceRequest",
         "status": "draft",
         "intent": "proposal",
-        "priority": priority or words["priority"],
+        "priority": words["priority"],
         "code": {
             "coding": [dict(c) for c in catalog.codings[offer.kind]],
             "text": words["text"],
@@ -43,7 +46,7 @@ def suggestion(
     }
     if conditions:
         resource["reasonReference"] = [{"reference": r} for r in conditions]
-    resource["note"] = [{"text": words["note"]}]
+    resource["note"] = [{"text": offer.note or words["note"]}]
     return {
         "label": words["label"],
         "uuid": new_uuid(),
