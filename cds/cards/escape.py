@@ -7,6 +7,8 @@ import re
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]#!|~])")
 """Punctuation that starts Markdown markup: emphasis, code, links and images, headings, tables."""
+_INERT = re.compile(r"[^\\`*_\[\]#!|~&<>\s]*(?: [^\\`*_\[\]#!|~&<>\s]+)*")
+"""Text with nothing to escape: most labels (one space between words, no markup character)."""
 
 
 def plain(text: str) -> str:
@@ -15,6 +17,8 @@ def plain(text: str) -> str:
     HTML's `&`, `<` and `>` become entities; Markdown's markup characters are backslash-escaped;
     "://" and "www." are broken up so that no bare URL becomes an autolink.
     """
+    if _INERT.fullmatch(text) and "://" not in text and "www." not in text:
+        return text
     one_line = " ".join(text.split())
     escaped = _MARKDOWN.sub(r"\\\1", html.escape(one_line, quote=False))
     return escaped.replace("://", ":\\/\\/").replace("www.", "www\\.")
