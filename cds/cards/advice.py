@@ -34,7 +34,7 @@ def fitted_advice(text: CardText, findings: Findings, finding: Finding) -> Advic
     state = findings.state
     lower = finding.region not in UPPER_REGIONS
     joints = {s.joint for s in finding.sites}
-    radicular = finding.pattern == "radicular" or any(
+    sciatica = any(
         "radiating" in f.roles and (f.region or "unspecified") in LUMBAR_REGIONS
         for f in finding.evidence
     )
@@ -42,7 +42,7 @@ def fitted_advice(text: CardText, findings: Findings, finding: Finding) -> Advic
         lower=lower,
         assess=text.word("assess", "lower" if lower else "upper"),
         hip=text.word("assess", "hip") if lower and joints & HIP_REFERRED else "",
-        safety_net=lower and radicular,
+        safety_net=lower and sciatica,
         stratification=_stratification(text, findings) if lower else "",
         nsaid=_nsaid(text, state),
         pregnant=bool(state and state.pregnant),

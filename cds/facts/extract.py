@@ -151,7 +151,7 @@ class _Collector:
         if not isinstance(raw, dict) or raw.get("resourceType") != "ServiceRequest":
             return
         reference = raw_reference(raw, "ServiceRequest", source, index)
-        if draft and action_kind(raw, self.term) == "spinal-imaging":
+        if draft and self._selected(reference) and action_kind(raw, self.term) == "spinal-imaging":
             self.spinal_orders.append(reference)
         action = None if draft else red_flag_action(raw, reference, self.term)
         if action is not None:
