@@ -136,15 +136,16 @@ class _Finder:
             self.add("cauda-equina", "emergency", facts=(f,))
 
     def _cauda_equina_symptom(self, f: Fact, recent: bool) -> None:
-        """Bladder, bowel and sexual symptoms count only with current low back or leg pain."""
+        """Bladder, bowel and sexual symptoms count only with current low back or leg pain;
+        saddle anaesthesia (`needs-pain=false`) counts without."""
         episode = self._back_or_leg_pain()
-        if not episode:
+        if not episode and f.attrs.get("needs-pain") != "false":
             return
         if recent or f.progressive:
             self._cauda_equina(f, late=False)
             return
         starts = [e.start for e in episode if e.start is not None]
-        began = min(starts) if len(starts) == len(episode) else None
+        began = min(starts) if starts and len(starts) == len(episode) else None
         if f.start is None or began is None or f.start >= began:
             self._cauda_equina(f, late=True)
         else:
