@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(10.0, gt=0)
     max_pages: int = Field(10, ge=1)
     max_resources_per_prefetch: int = Field(10_000, ge=1)
-    max_concurrent_fetches: int = Field(4, ge=1)
+    max_concurrent_fetches: int = Field(5, ge=1)
     suppression_days: int = Field(30, ge=0)
     feedback_sync_seconds: float = Field(1.0, gt=0)
     """How often each process polls for the patients other processes stored feedback on."""

@@ -17,6 +17,8 @@ from cds.terminology import Terminology
 RECORDED = frozenset({"active", "completed", "on-hold"})
 URGENT = frozenset({"urgent", "asap", "stat"})
 SPINE_REGIONS = frozenset({"cervical", "thoracic", "lumbar", "sacral"})
+CROSS_SECTION = frozenset({"mri", "ct"})
+"""Lumbar imaging that acts on a red flag (a lumbar X-ray does not)."""
 MAX_REASONS = 20
 
 ActionKind = Literal["spinal-imaging", "referral", "other"]
@@ -36,6 +38,8 @@ def action_kind(raw: dict[str, Any], term: Terminology) -> ActionKind:
     for match in match_codeable(raw.get("code"), term, text_with_standard_codes=True):
         if "red-flag-action" in match.concept.roles:
             return "spinal-imaging" if match.attrs.get("action") == "spinal-imaging" else "referral"
+        if "lumbar-imaging" in match.concept.roles and match.attrs.get("modality") in CROSS_SECTION:
+            return "spinal-imaging"
     if _imaging(raw, term) and _spinal_site(raw, term):
         return "spinal-imaging"
     return "other"
