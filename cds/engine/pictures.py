@@ -20,8 +20,11 @@ def with_pictures(
 ) -> tuple[Finding, ...]:
     """Findings with their picture named; where back pain and the joints meet with no finding
     (no indicator of spinal origin), a finding of its own so that the picture is named."""
-    pmr = _pmr_picture(ctx, state)
+    girdle = any(_girdle(g.site) for g in ctx.joints)
+    pmr = girdle and _pmr_picture(ctx, state)
     pelvic = state.pregnant and not _pelvic_recorded(ctx)
+    if not pmr and not pelvic:
+        return findings
     covered = {s.joint for f in findings for s in f.sites}
     extra = []
     if pmr:

@@ -242,6 +242,8 @@ class _Finder:
 
     def _neurology_escalates(self) -> None:
         """Known cancer or infection with a neurological symptom: emergency (NG234)."""
+        if not NEURO_ESCALATES & self.flags.keys():
+            return
         neuro = [
             f
             for f in self.ctx.role("neurological")
