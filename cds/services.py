@@ -13,7 +13,8 @@ PatientData = dict[str, list[JSON]]
 """Resources gathered per prefetch key (`patient`, `conditions`, ...), raw JSON."""
 
 USAGE_REQUIREMENTS = (
-    "Reads Condition, Observation and ServiceRequest. Prefetch them, or grant read access to "
+    "Reads Condition, Observation, ServiceRequest and MedicationRequest. Prefetch them, or "
+    "grant read access to "
     "the FHIR server (patient/*.read)."
 )
 
@@ -22,6 +23,7 @@ PREFETCH_TYPES = {
     "conditions": "Condition",
     "observations": "Observation",
     "serviceRequests": "ServiceRequest",
+    "medications": "MedicationRequest",
 }
 """Each prefetch key every service asks for, and the resource type it holds."""
 KEYS_BY_TYPE = {resource_type: key for key, resource_type in PREFETCH_TYPES.items()}
@@ -39,8 +41,10 @@ def prefetch_templates() -> dict[str, str]:
             "Observation?patient={{context.patientId}}&code=" + observation_codes + "&_count=100"
         ),
         "serviceRequests": (
-            "ServiceRequest?patient={{context.patientId}}&status=active,draft,on-hold&_count=100"
+            "ServiceRequest?patient={{context.patientId}}"
+            "&status=active,draft,on-hold,completed&_count=100"
         ),
+        "medications": "MedicationRequest?patient={{context.patientId}}&status=active&_count=100",
     }
 
 
@@ -88,6 +92,7 @@ def record_from_data(
         patient_id=patient_id,
         patient=patients[0] if patients else None,
         conditions=data.get("conditions", []),
+        medications=data.get("medications"),
         observations=data.get("observations", []),
         service_requests=data.get("serviceRequests", []),
         draft_orders=draft_orders or [],

@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(10.0, gt=0)
     max_pages: int = Field(10, ge=1)
     max_resources_per_prefetch: int = Field(10_000, ge=1)
-    max_concurrent_fetches: int = Field(4, ge=1)
+    max_concurrent_fetches: int = Field(5, ge=1)
     max_fhir_response_bytes: int = Field(32 * MiB, gt=0)
     """Largest FHIR response body, once decompressed (a 412 above)."""
     max_token_lifetime_seconds: int = Field(600, gt=0)

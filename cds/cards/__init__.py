@@ -6,10 +6,18 @@ import hashlib
 from collections.abc import Callable, Iterable
 from datetime import date
 
+from cds.cards.advice import (
+    fitted_advice,
+    order_links,
+    physiotherapy_offer,
+    spinal_assessment_offer,
+)
 from cds.cards.catalog import catalog
 from cds.cards.describe import EvidenceLine, fact_line, measurement_line, sites_phrase
+from cds.cards.escape import plain
 from cds.cards.imaging import imaging_card
 from cds.cards.issued import IssuedCard
+from cds.cards.red_flag import flag_label, flag_links, headline
 from cds.cards.suggestions import Offer, reason_references, suggestion
 from cds.cards.text import CardText, card_text
 from cds.engine import Finding, Findings, OrderFinding, RedFlag
@@ -40,7 +48,6 @@ class _Builder:
         self.text = text
         self.catalog = catalog(text, term)
         self.red = bool(findings.red_flags)
-        self.emergency = any(r.tier == "emergency" for r in findings.red_flags)
 
     def card(
         self,
@@ -63,7 +70,6 @@ class _Builder:
                 o,
                 patient_id=self.f.patient_id,
                 conditions=conditions,
-                emergency=self.emergency,
                 text=self.text,
                 catalog=self.catalog,
                 new_uuid=self.new_uuid,
@@ -85,7 +91,7 @@ class _Builder:
             suggestions=[s.wire for s in suggestions] or None,
             selectionBehavior="any" if suggestions else None,
             overrideReasons=list(self.catalog.override_reasons[topic]) or None,
-            links=[self.catalog.links[key] for key in dict.fromkeys(links)],
+            links=[self.catalog.links[key] for key in dict.fromkeys(links)] or None,
         )
         fingerprint = hashlib.sha256(
             "\n".join([topic, *sorted(set(evidence))]).encode()
@@ -105,7 +111,7 @@ class _Builder:
     def existing(self) -> list[str]:
         words = self.text.section("suggestions")
         return [
-            f"{words[r.kind]['text']} ({r.status}, `{r.reference}`)"
+            f"{words[r.kind]['text']} ({r.status}, `{plain(r.reference)}`)"
             for r in self.f.referrals
             if r.kind in words
         ]
@@ -134,28 +140,52 @@ class _Builder:
 
     def red_flag_card(self) -> IssuedCard:
         flags = self.f.red_flags
-        labels = [self.text.word("flags", r.flag) for r in flags]
-        action = self.text.word("tiers", "emergency" if self.emergency else "urgent")
-        summary = self.text.summary("red-flag", flags=", ".join(labels), action=action)
+        state = self.f.state
+        open_flags = [r for r in flags if r.actioned is None]
+        labels = ", ".join(flag_label(self.text, r) for r in (open_flags or flags))
+        tier = "emergency" if any(r.tier == "emergency" for r in open_flags) else "urgent"
+        if open_flags:
+            summary = self.text.summary(
+                "red-flag", flags=labels, action=self.text.word("tiers", tier)
+            )
+            offers = [
+                Offer(
+                    "urgent-assessment",
+                    True,
+                    "emergency" if tier == "emergency" else "",
+                    note=" ".join(
+                        dict.fromkeys(self.text.word("flagActions", r.route) for r in open_flags)
+                    ),
+                )
+            ]
+        else:
+            actioned = min(r.actioned for r in flags if r.actioned is not None)
+            summary = self.text.summary("red-flag-actioned", flags=labels, date=actioned)
+            offers = []
+        concern = set(self.text.section("ageConcernFlags"))
+        imaging = set(self.text.section("imagingFlags"))
         detail = self.text.detail(
             "red-flag",
             flags=[self._flag_view(r) for r in flags],
-            age_concern=self.f.age_concern,
+            age_concern=self.f.age_concern and any(r.flag in concern for r in flags),
+            pregnant=bool(state and state.pregnant) and any(r.flag in imaging for r in flags),
             notes=[self.text.word("notes", "low-confidence")]
             if any(f.confidence == "text" for r in flags for f in r.facts)
             else [],
+            afterwards=headline(self.text, self.f.findings[0]) if self.f.findings else "",
         )
         reasons = tuple(f.reference for r in flags for f in (*r.facts, *r.back))
         evidence = [f"{f.reference}|{f.code}" for r in flags for f in r.facts]
         evidence += [m.reference for r in flags for m in r.measurements]
+        evidence += [f"actioned|{r.flag}" for r in flags if r.actioned is not None]
         return self.card(
             "red-flag",
-            "critical",
+            "critical" if open_flags else "info",
             summary,
             detail,
-            [Offer("urgent-assessment", True)],
+            offers,
             reasons,
-            ["ng59"],
+            flag_links(self.text, flags),
             (),
             "unknown",
             evidence,
@@ -166,9 +196,10 @@ class _Builder:
         lines += [measurement_line(self.text, m) for m in flag.measurements]
         lines += self.evidence_lines(flag.back[:2])
         return {
-            "label": self.text.word("flags", flag.flag),
+            "label": flag_label(self.text, flag),
             "tier": self.text.word("tiers", flag.tier),
-            "action": self.text.word("flagActions", flag.flag),
+            "action": self.text.word("flagActions", flag.route),
+            "actioned": flag.actioned.isoformat() if flag.actioned else "",
             "evidence": lines,
         }
 
@@ -179,8 +210,11 @@ class _Builder:
         joints_phrase = sites_phrase(text, finding.sites, capital=False)
         inflammatory = finding.pattern == "inflammatory"
         mechanism = text.mechanism(finding.pattern, region=region, joints=joints_phrase)
+        advice = fitted_advice(text, self.f, finding)
         if inflammatory:
             summary = text.summary("inflammatory", sites=sites)
+        elif finding.picture is not None:
+            summary = text.summary(finding.picture, sites=sites, region=region)
         elif finding.local:
             local = " / ".join(dict.fromkeys(self._concept_title(f) for f in finding.local))
             summary = text.summary("local", sites=sites, local=local, region=region)
@@ -198,7 +232,6 @@ class _Builder:
             if m.joint in joints or (m.joint is None and m.region is None)
         ][:3]
         common = {
-            "red_flag": self.red,
             "mechanism": mechanism,
             "evidence": self.evidence_lines(facts) + pain,
             "notes": self.notes(finding),
@@ -206,13 +239,11 @@ class _Builder:
         }
         reasons = tuple(f.reference for f in facts if not f.negated)
         evidence = [f"{f.reference}|{f.code}" for f in facts]
-        links = ["ng59"]
-        if finding.region in self.term.rules.upper_regions:
-            links = ["cks-cervical", "ng59"]
+        links = list(advice.links)
         if inflammatory:
             detail = text.detail(
                 "inflammatory-pattern",
-                diagnoses=[f"{f.label} (`{f.reference}`)" for f in finding.diagnoses],
+                diagnoses=[_cited(f) for f in finding.diagnoses],
                 ng65=self._ng65_view(finding),
                 markers=[
                     f"{line.label} (`{line.reference}`)"
@@ -223,27 +254,30 @@ class _Builder:
             offers = [Offer("rheumatology", True), Offer("physiotherapy", False)]
             topic: Topic = "inflammatory-pattern"
             indicator: Indicator = "warning"
-            links = ["ng65", "ng59"]
             evidence += [m.reference for m in finding.markers]
         else:
+            state = self.f.state
+            age = state.age if state else None
             detail = text.detail(
                 "spinal-origin",
+                level=finding.level,
+                region=region,
+                picture=finding.picture or "",
+                myeloma=age is not None and age >= self.term.rules.myeloma_age,
+                advice=advice,
                 roots=_roots(finding.roots) if finding.pattern == "radicular" else "",
-                local=[f"{f.label} (`{f.reference}`)" for f in finding.local],
+                local=[_cited(f) for f in finding.local],
                 present=[text.word("indicators", i.key) for i in finding.present],
                 absent=[text.word("indicators", i.key) for i in finding.absent],
                 checked=self.evidence_lines(
                     f for i in finding.indicators for f in i.checked_absent
                 ),
-                stable=[f"{f.label} (`{f.reference}`)" for f in self.f.stable],
-                start_back_done=self.f.start_back is not None,
+                stable=[_cited(f) for f in self.f.stable],
                 **common,
             )
-            recommended = not finding.local
-            offers = [
-                Offer("spinal-assessment", recommended),
-                Offer("physiotherapy", recommended and finding.level == "warning"),
-            ]
+            offers = [spinal_assessment_offer(finding, advice)]
+            if finding.picture != "pmr":
+                offers.append(physiotherapy_offer(self.f, finding, advice))
             topic = "spinal-origin"
             indicator = finding.level
         return self.card(
@@ -288,9 +322,11 @@ class _Builder:
         facts = tuple(
             {(f.reference, f.concept): f for fd in findings for f in fd.evidence}.values()
         )
+        advice = fitted_advice(text, self.f, main)
         detail = text.detail(
             "order-spinal-origin",
-            orders=[f"{o.order.label} (`{o.order.reference}`)" for o in orders],
+            advice=advice,
+            orders=[f"{plain(o.order.label)} (`{o.order.reference}`)" for o in orders],
             sites=phrase,
             mechanism=text.mechanism(main.pattern, region=region, joints=phrase),
             evidence=self.evidence_lines(facts),
@@ -299,21 +335,25 @@ class _Builder:
             checked=self.evidence_lines(f for i in main.indicators for f in i.checked_absent),
             existing=self.existing(),
         )
-        links = (
-            ["cks-cervical", "ng59"] if main.region in self.term.rules.upper_regions else ["ng59"]
-        )
         return self.card(
             "order-spinal-origin",
             "warning",
             summary,
             detail,
-            [Offer("spinal-assessment", True), Offer("physiotherapy", True)],
+            [
+                spinal_assessment_offer(main, advice),
+                physiotherapy_offer(self.f, main, advice),
+            ],
             tuple(f.reference for f in facts if not f.negated),
-            links,
+            list(order_links(main)),
             tuple(s.joint for s in sites),
             combine_sides([s.side for s in sites]),
             [f"{f.reference}|{f.code}" for f in facts] + [o.order.reference for o in orders],
         )
+
+
+def _cited(fact: Fact) -> str:
+    return f"{plain(fact.label)} (`{fact.reference}`)"
 
 
 def _roots(roots: tuple[str, ...]) -> str:
@@ -337,12 +377,14 @@ def build_cards(
     text: CardText | None = None,
 ) -> list[IssuedCard]:
     builder = _Builder(findings, term, new_uuid, today, text or card_text())
-    cards: list[IssuedCard] = []
     if findings.red_flags:
-        cards.append(builder.red_flag_card())
+        emergency = any(r.tier == "emergency" and r.actioned is None for r in findings.red_flags)
+        shown = hook == "patient-view" or findings.order_scope or emergency
+        return [builder.red_flag_card()] if shown else []
+    cards: list[IssuedCard] = []
     if hook == "patient-view":
         cards.extend(builder.finding_card(f) for f in findings.findings)
-    elif findings.orders and not findings.red_flags:
+    elif findings.orders:
         cards.append(builder.order_card(findings.orders))
     if findings.imaging is not None:
         cards.append(imaging_card(builder, findings.imaging))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
+from cds.cards.escape import plain
 from cds.cards.text import CardText
 from cds.engine import JointSite
 from cds.facts import Fact, Measurement
@@ -55,7 +56,9 @@ def fact_line(text: CardText, fact: Fact, today: date | None = None) -> Evidence
         details.append(f"resolved {fact.abatement.isoformat()}" if fact.abatement else "resolved")
     if fact.negated:
         details.append("negative")
-    return EvidenceLine(fact.label, fact.reference, ", ".join(details), fact.confidence == "text")
+    return EvidenceLine(
+        plain(fact.label), fact.reference, ", ".join(details), fact.confidence == "text"
+    )
 
 
 def measurement_line(text: CardText, m: Measurement) -> EvidenceLine:

@@ -90,7 +90,6 @@ def _replacements(
             offer,
             patient_id=b.f.patient_id,
             conditions=conditions,
-            emergency=False,
             text=b.text,
             catalog=b.catalog,
             new_uuid=b.new_uuid,

@@ -18,6 +18,10 @@ MAX_REASONS = 10
 class Offer:
     kind: SuggestionKind
     recommended: bool
+    variant: str = ""
+    """A wording variant of the kind (text.json `suggestions.<kind>.variants`)."""
+    note: str = ""
+    """Replaces the wording's note (e.g. what a red flag needs)."""
 
 
 def suggestion(
@@ -25,19 +29,18 @@ def suggestion(
     *,
     patient_id: str,
     conditions: tuple[str, ...],
-    emergency: bool,
     text: CardText,
     catalog: Catalog,
     new_uuid: Callable[[], str],
 ) -> IssuedSuggestion:
-    words = text.section("suggestions")[offer.kind]
+    base = text.section("suggestions")[offer.kind]
+    words = {**base, **base.get("variants", {}).get(offer.variant, {})}
     codings = catalog.codings[offer.kind]
-    priority = words.get("emergencyPriority") if emergency else None
     resource: JSON = {
         "resourceType": "ServiceRequest",
         "status": "draft",
         "intent": "proposal",
-        "priority": priority or words["priority"],
+        "priority": words["priority"],
         "code": {
             "coding": [dict(c) for c in catalog.coding_json[offer.kind]],
             "text": words["text"],
@@ -46,7 +49,7 @@ def suggestion(
     }
     if conditions:
         resource["reasonReference"] = [{"reference": r} for r in conditions]
-    resource["note"] = [{"text": words["note"]}]
+    resource["note"] = [{"text": offer.note or words["note"]}]
     wire = Suggestion(
         label=words["label"],
         uuid=new_uuid(),

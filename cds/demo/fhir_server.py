@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/demo/fhir"
 DEFAULT_COUNT, MAX_COUNT = 50, 1000
-SEARCHABLE = ("Patient", "Condition", "Observation", "ServiceRequest")
+SEARCHABLE = ("Patient", "Condition", "Observation", "ServiceRequest", "MedicationRequest")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})((?:T[0-9:.]+)?(?:Z|[+-]\d{2}:\d{2})?)")
 _NOT_DATES = frozenset({"id", "reference", "fullUrl", "url", "system", "code", "version"})
 
@@ -267,6 +267,7 @@ def capability_statement(base: str, today: date) -> JSON:
                     resource("Condition", [*by_patient, ("clinical-status", "token"), *paging]),
                     resource("Observation", [*by_patient, ("status", "token"), *paging]),
                     resource("ServiceRequest", [*by_patient, ("status", "token"), *paging]),
+                    resource("MedicationRequest", [*by_patient, ("status", "token"), *paging]),
                 ],
             }
         ],

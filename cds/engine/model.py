@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 from cds.facts import DraftOrder, Fact, ImagingOrder, Measurement, PatientInfo, Referral, Side
@@ -10,6 +11,7 @@ from cds.facts import DraftOrder, Fact, ImagingOrder, Measurement, PatientInfo, 
 Pattern = Literal["radicular", "compensatory", "biomechanical", "inflammatory"]
 Level = Literal["warning", "info"]
 Tier = Literal["emergency", "urgent"]
+Risk = Literal["low", "medium", "high", "medium-or-high"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,8 @@ class Finding:
     ng65: NG65Result | None = None
     roots: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    picture: str | None = None
+    """A likelier explanation the record does not yet name ("pmr", "pelvic-girdle-pain")."""
 
     @property
     def evidence(self) -> tuple[Fact, ...]:
@@ -91,6 +95,13 @@ class RedFlag:
     facts: tuple[Fact, ...] = ()
     measurements: tuple[Measurement, ...] = ()
     back: tuple[Fact, ...] = ()
+    route: str = ""
+    """What to do: a key of the card wording's flagActions."""
+    suspected: bool = False
+    """All its evidence is uncertain text ("?CES"): raised all the same, as suspected."""
+    start: date | None = None
+    actioned: date | None = None
+    """When a referral, imaging or urgent request for it was recorded since it began."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +128,39 @@ class ImagingFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class PatientState:
+    """Who the patient is, for the advice (clinical-logic.md §2): built by `engine.patient`."""
+
+    age: int | None
+    sex: str | None
+    child: bool
+    """Under 16: no spinal-origin, inflammatory or order card (NG59 is for over 16s)."""
+    pregnancy: tuple[Fact, ...]
+    long_term_steroids: tuple[Fact, ...]
+    immunosuppressants: tuple[Fact, ...]
+    anticoagulants: tuple[Fact, ...]
+    medicines_available: bool
+    nsaid_barriers: tuple[str, ...]
+    """Why NSAID advice is withheld ("age", "pregnancy", "anticoagulant", "ckd", "peptic-ulcer",
+    "gi-bleed", "heart-failure", "medicines-unavailable"); empty: it may be given."""
+
+    @property
+    def pregnant(self) -> bool:
+        return bool(self.pregnancy)
+
+
+@dataclass(frozen=True, slots=True)
+class StartBack:
+    """The latest Keele STarT Back score since the current back complaint began (NG59 1.1.1)."""
+
+    total: float
+    psychosocial: float | None
+    risk: Risk
+    reference: str
+    effective: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class Findings:
     patient_id: str
     patient: PatientInfo | None
@@ -127,7 +171,12 @@ class Findings:
     orders: tuple[OrderFinding, ...] = ()
     existing_referrals: frozenset[str] = field(default_factory=frozenset)
     referrals: tuple[Referral, ...] = ()
-    start_back: Measurement | None = None
     pain_scores: tuple[Measurement, ...] = ()
     age_concern: bool = False
     imaging: ImagingFinding | None = None
+    state: PatientState | None = None
+    risk: StartBack | None = None
+    stratify: bool = False
+    """No STarT Back score and a back complaint that began within 12 weeks: ask for one."""
+    order_scope: bool = False
+    """Order hooks: a joint or spinal order is drafted (a red flag is shown for it)."""

@@ -136,7 +136,7 @@ def _local_explanations(ctx: Context, group: JointGroup) -> tuple[Fact, ...]:
     found = []
     regions = {b.region for b in ctx.back if b.current}
     for f in ctx.role("local-explanation"):
-        if f.attrs.get("joint", f.joint) != group.site.joint:
+        if group.site.joint not in _explains(ctx, f):
             continue
         if not sides_compatible(f.side, group.site.side):
             continue
@@ -144,6 +144,14 @@ def _local_explanations(ctx: Context, group: JointGroup) -> tuple[Fact, ...]:
             continue
         found.append(f)
     return tuple(found)
+
+
+def _explains(ctx: Context, fact: Fact) -> tuple[str, ...]:
+    """The joints a local diagnosis explains: its own, or those its value set lists."""
+    concept = ctx.term.concepts.get(fact.concept)
+    joints = concept.multi.get("explains", ()) if concept else ()
+    own = fact.attrs.get("joint", fact.joint)
+    return joints or ((own,) if own else ())
 
 
 def _unless(ctx: Context, fact: Fact) -> tuple[str, ...]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from cds.facts.actions import RedFlagAction, action_kind, red_flag_action
 from cds.facts.conditions import condition_facts
 from cds.facts.fhir.dates import to_date, today_of, years_between
 from cds.facts.fhir.validate import CONDITION, OBSERVATION, SERVICE_REQUEST, InvalidResource
 from cds.facts.imaging import imaging_order, may_be_imaging
+from cds.facts.medicines import medicine_facts
 from cds.facts.model import (
     DraftOrder,
     Fact,
@@ -21,6 +23,7 @@ from cds.facts.model import (
 )
 from cds.facts.observations import USABLE, effective_date, measurement, observation_fact
 from cds.facts.orders import draft_order, existing_referrals, referral_kinds
+from cds.facts.pregnancy import pregnancy_status
 from cds.facts.record import PatientRecord
 from cds.facts.select import match_codeable, raw_reference, select
 from cds.terminology import Terminology
@@ -40,6 +43,8 @@ class _Collector:
         self.referrals: list[Referral] = []
         self.orders: list[DraftOrder] = []
         self.imaging_orders: list[ImagingOrder] = []
+        self.actions: list[RedFlagAction] = []
+        self.spinal_orders: list[str] = []
         self.skipped: list[SkippedResource] = []
         self.ignored: list[str] = []
         self.patient: PatientInfo | None = None
@@ -56,6 +61,9 @@ class _Collector:
         if self.hook != "patient-view":
             for i, raw in enumerate(_as_list(self.record.draft_orders)):
                 self._service_request(i, raw, "draftOrders", draft=True)
+        medications = self.record.medications
+        for i, raw in enumerate(_as_list(medications)):
+            self.facts.extend(medicine_facts(raw, i, self.term))
         return Facts(
             patient_id=self.record.patient_id,
             patient=self.patient,
@@ -66,6 +74,9 @@ class _Collector:
             skipped=tuple(self.skipped),
             ignored=tuple(self.ignored),
             imaging_orders=tuple(self.imaging_orders),
+            medicines_available=medications is not None,
+            actions=tuple(self.actions),
+            spinal_orders=tuple(self.spinal_orders),
         )
 
     def _skip(self, source: str, index: int, raw: Any, rtype: str, reason: str) -> None:
@@ -129,12 +140,21 @@ class _Collector:
         for match in matches:
             if "marker" in match.concept.roles:
                 self.measurements.append(measurement(model, reference, match, self.term, effective))
-            else:
-                self.facts.append(observation_fact(model, reference, match, self.term, effective))
+                continue
+            fact = observation_fact(model, reference, match, self.term, effective)
+            if "pregnancy-status" in match.concept.roles:
+                fact = pregnancy_status(model, fact)
+            self.facts.append(fact)
 
     def _service_request(self, index: int, raw: Any, source: str, *, draft: bool) -> None:
         if not isinstance(raw, dict) or raw.get("resourceType") != "ServiceRequest":
             return
+        reference = raw_reference(raw, "ServiceRequest", source, index)
+        if draft and self._selected(reference) and action_kind(raw, self.term) == "spinal-imaging":
+            self.spinal_orders.append(reference)
+        action = None if draft else red_flag_action(raw, reference, self.term)
+        if action is not None:
+            self.actions.append(action)
         matches = match_codeable(raw.get("code"), self.term, text_with_standard_codes=True)
         wanted = bool(referral_kinds(matches))
         if draft and not wanted:
@@ -150,7 +170,6 @@ class _Collector:
         except InvalidResource as exc:
             self._skip(source, index, raw, "ServiceRequest", exc.reason)
             return
-        reference = raw_reference(raw, "ServiceRequest", source, index)
         self.referrals.extend(existing_referrals(model, reference, matches))
         if draft and self._selected(reference):
             order = draft_order(model, reference, matches, self.term)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from cds.facts.actions import RedFlagAction
+
 Side = Literal["left", "right", "bilateral", "unknown"]
 Confidence = Literal["coded", "text"]
 Assertion = Literal["affirmed", "negated", "historical", "family", "conditional", "uncertain"]
@@ -135,6 +137,12 @@ class Facts:
     ignored: tuple[str, ...] = field(default=())
     """References read but left out by status rules (refuted, entered-in-error, ...)."""
     imaging_orders: tuple[ImagingOrder, ...] = ()
+    medicines_available: bool = True
+    """False when the medicines could be neither prefetched nor fetched."""
+    actions: tuple[RedFlagAction, ...] = ()
+    """Recorded requests that can act on a red flag (spinal imaging, urgent referrals)."""
+    spinal_orders: tuple[str, ...] = ()
+    """Draft spinal imaging orders (order hooks): a red flag is shown for them."""
 
     def with_role(self, role: str) -> tuple[Fact, ...]:
         return tuple(f for f in self.facts if role in f.roles)

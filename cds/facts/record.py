@@ -16,6 +16,8 @@ class PatientRecord:
     conditions: list[JSON] = field(default_factory=list)
     observations: list[JSON] = field(default_factory=list)
     service_requests: list[JSON] = field(default_factory=list)
+    medications: list[JSON] | None = None
+    """Active MedicationRequests / MedicationStatements; None: they were not available."""
     draft_orders: list[JSON] = field(default_factory=list)
     """Resources of context.draftOrders (order-select / order-sign), unvalidated."""
     selections: tuple[str, ...] = ()

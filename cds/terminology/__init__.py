@@ -41,6 +41,7 @@ OBSERVATION_ROLES = frozenset(
         "marker",
         "red-flag",
         "ng65-feature",
+        "pregnancy-status",
     }
 )
 

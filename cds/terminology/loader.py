@@ -23,7 +23,7 @@ from cds.terminology.text import build_keywords
 PACKAGE_DIR = Path(__file__).parent
 ENGINE_EXTENSION = "https://spinal-origin-cds.example.org/StructureDefinition/engine-concept"
 UNVERIFIED = "unverified"
-MULTI_ATTRS = frozenset({"role", "unless-region"})
+MULTI_ATTRS = frozenset({"role", "unless-region", "explains"})
 CM_REGION_JOINT = "https://spinal-origin-cds.example.org/ConceptMap/spine-region-to-joint"
 CM_BODY_SITE = "https://spinal-origin-cds.example.org/ConceptMap/body-site"
 CS_BASE = "https://spinal-origin-cds.example.org/CodeSystem/"

@@ -13,8 +13,9 @@ SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
-PREFIX_SYSTEMS = frozenset({ICD10CM, ICD10})
-"""ICD codes match with their children: M54.5 matches M54.50."""
+ATC = "http://www.whocc.no/atc"
+PREFIX_SYSTEMS = frozenset({ICD10CM, ICD10, ATC})
+"""ICD and ATC codes match with their children: M54.5 matches M54.50, H02AB matches H02AB06."""
 STANDARD_SYSTEMS = frozenset({SNOMED, LOINC, ICD10CM, ICD10})
 MATCHED_CODES = 50_000
 """Codes remembered with what they matched; then the memory starts over. Without the memory,

@@ -70,6 +70,18 @@ class Rules:
     """Regions of new bilateral sciatica that make it cauda equina ("unspecified": not known)."""
     unit_conversions: Mapping[str, tuple[UnitConversion, ...]]
     """By marker."""
+    child_age: int
+    steroid_days: int
+    joint_flag_days: int
+    pregnancy_days: int
+    nsaid_age: int
+    thoracic_age_under: int
+    thoracic_age_from: int
+    pmr_age: int
+    pmr_crp: float
+    myeloma_age: int
+    start_back_low_max: int
+    start_back_high_psychosocial: int
     _by_key: Mapping[str, IndicatorRule] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -94,6 +106,7 @@ def parse_rules(raw: Mapping[str, Any]) -> Rules:
     days = raw["days"]
     levels = raw["levels"]
     ng65 = raw["ng65"]
+    patient = raw["patient"]
     patterns = {k: v for k, v in raw["patterns"].items() if isinstance(v, dict)}
     return Rules(
         indicators=tuple(
@@ -142,6 +155,18 @@ def parse_rules(raw: Mapping[str, Any]) -> Rules:
             for marker, conversions in raw["unitConversions"].items()
             if not marker.startswith("_")
         },
+        child_age=int(patient["childAge"]),
+        steroid_days=int(patient["steroidDays"]),
+        joint_flag_days=int(patient["jointFlagDays"]),
+        pregnancy_days=int(patient["pregnancyDays"]),
+        nsaid_age=int(patient["nsaidAge"]),
+        thoracic_age_under=int(patient["thoracicAgeUnder"]),
+        thoracic_age_from=int(patient["thoracicAgeFrom"]),
+        pmr_age=int(patient["pmrAge"]),
+        pmr_crp=float(patient["pmrCrp"]),
+        myeloma_age=int(patient["myelomaAge"]),
+        start_back_low_max=int(patient["startBackLowMax"]),
+        start_back_high_psychosocial=int(patient["startBackHighPsychosocial"]),
     )
 
 

@@ -54,6 +54,7 @@ class TestDiscovery:
                 "conditions",
                 "observations",
                 "serviceRequests",
+                "medications",
             }
             assert service["prefetch"]["patient"] == "Patient/{{context.patientId}}"
 

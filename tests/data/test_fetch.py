@@ -34,9 +34,24 @@ def _filler(n: int) -> list[dict[str, Any]]:
     ]
 
 
+WARFARIN = {
+    "resourceType": "MedicationRequest",
+    "id": "m-warfarin",
+    "status": "active",
+    "intent": "order",
+    "medicationCodeableConcept": {
+        "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "11289"}],
+        "text": "Warfarin 3 mg tablets",
+    },
+    "subject": {"reference": f"Patient/{req.PATIENT_ID}"},
+    "authoredOn": "2025-01-10",
+}
+
+
 @pytest.fixture(scope="module")
 def fhir_server() -> Iterator[str]:
-    with running_fhir_server([req.PATIENT, *_filler(45), *req.CONDITIONS], token=TOKEN) as url:
+    resources = [req.PATIENT, *_filler(45), *req.CONDITIONS, WARFARIN]
+    with running_fhir_server(resources, token=TOKEN) as url:
         yield url
 
 
@@ -167,21 +182,50 @@ def test_endless_next_links_stop_at_the_page_bound_with_412(
     )
     assert response.status_code == 412
     assert "more than 5 pages" in response.json()["message"]
-    assert len(app.state.requests) == 3 * 5, "three searches, five pages each"
+    assert len(app.state.requests) == 4 * 5, "four searches, five pages each"
 
 
 def test_queries_run_concurrently_within_the_budget(
     service: str, bad_fhir: tuple[str, Any]
 ) -> None:
-    # Four queries that take 0.4 s each: one after another they would overrun the 1 s budget.
+    # Five queries that take 0.4 s each: one after another they would overrun the 1 s budget.
     base, app = bad_fhir
     app.state.requests.clear()
     response = httpx.post(service + PV, json=_without_prefetch(f"{base}/lagging"), timeout=10)
     assert response.status_code == 200, response.text
-    assert len(app.state.requests) == 4
+    assert len(app.state.requests) == 5
 
 
 def test_an_optional_query_failing_still_answers(service: str, bad_fhir: tuple[str, Any]) -> None:
     base, _ = bad_fhir
     request = _without_prefetch(f"{base}/status-500", conditions=req.searchset(req.CONDITIONS))
     assert _topics(httpx.post(service + PV, json=request)) != []
+
+
+def _detail(response: httpx.Response) -> str:
+    assert response.status_code == 200, response.text
+    details = [card["detail"] for card in response.json()["cards"]]
+    assert details
+    return "\n".join(details)
+
+
+def test_medicines_are_fetched_when_not_prefetched(service: str, fhir_server: str) -> None:
+    detail = _detail(httpx.post(service + PV, json=_without_prefetch(fhir_server)))
+    assert "no NSAID advice" in detail and "on an anticoagulant" in detail
+
+
+def test_medicines_neither_prefetched_nor_fetched_still_answer(
+    service: str, bad_fhir: tuple[str, Any]
+) -> None:
+    base, _ = bad_fhir
+    request = _without_prefetch(f"{base}/status-500", conditions=req.searchset(req.CONDITIONS))
+    detail = _detail(httpx.post(service + PV, json=request))
+    assert "medicines not available" in detail
+    assert "an NSAID at the lowest" not in detail
+
+
+def test_prefetched_medicines_are_read(service: str) -> None:
+    request = req.patient_view(prefetch={**req.patient_view()["prefetch"], "medications": None})
+    detail = _detail(httpx.post(service + PV, json=request))
+    assert "medicines not available" not in detail
+    assert "an NSAID at the lowest" in detail

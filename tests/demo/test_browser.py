@@ -174,6 +174,28 @@ def test_preview_renders_cards_as_an_ehr_would(demo_service: str, page: Page) ->
     page.screenshot(path=str(SCREENSHOTS / f"preview-{scenario.slug}-live.png"), full_page=True)
 
 
+def test_preview_shows_an_actioned_red_flag_and_low_start_back_risk(
+    demo_service: str, page: Page
+) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{demo_service}/preview/red-flag-cauda-equina-actioned-mri")
+    (card,) = page.locator("#cards > article.card").all()
+    assert card.get_attribute("data-indicator") == "info"
+    assert card.locator(".summary").inner_text().startswith("Red flag (actioned ")
+    assert card.locator(".suggestion").count() == 0
+    page.screenshot(path=str(SCREENSHOTS / "preview-actioned-red-flag.png"), full_page=True)
+
+    page.goto(f"{demo_service}/preview/start-back-low-risk")
+    cards = page.locator("#cards")
+    assert "STarT Back 2/9 (low risk" in cards.inner_text()
+    physio = cards.locator(".suggestion", has_text="not the default at low STarT Back risk")
+    assert physio.count() == 1
+    assert physio.locator(".badge.ok").count() == 0, "offered, not recommended"
+    assessment = cards.locator(".suggestion", has_text="spinal musculoskeletal assessment")
+    assert assessment.locator(".badge.ok").count() == 1
+    page.screenshot(path=str(SCREENSHOTS / "preview-start-back-low-risk.png"), full_page=True)
+
+
 def test_sandbox_flow_from_another_origin(
     demo_service: str, ehr: tuple[str, dict[str, str]], page: Page
 ) -> None:

@@ -133,7 +133,13 @@ def test_metadata_is_a_capability_statement(demo: httpx.Client) -> None:
     assert body["resourceType"] == "CapabilityStatement"
     assert body["fhirVersion"] == "4.0.1"
     types = {r["type"] for r in body["rest"][0]["resource"]}
-    assert types == {"Patient", "Condition", "Observation", "ServiceRequest"}
+    assert types == {
+        "Patient",
+        "Condition",
+        "Observation",
+        "ServiceRequest",
+        "MedicationRequest",
+    }
 
 
 def test_patient_read(demo: httpx.Client) -> None:
@@ -189,7 +195,7 @@ def test_search_by_post(demo: httpx.Client) -> None:
 
 def test_bad_count_and_unknown_type(demo: httpx.Client) -> None:
     assert demo.get("/Condition", params={"_count": "many"}).status_code == 400
-    unknown = demo.get("/MedicationRequest")
+    unknown = demo.get("/Encounter")
     assert unknown.status_code == 404
     assert unknown.json()["resourceType"] == "OperationOutcome"
 

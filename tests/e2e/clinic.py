@@ -25,7 +25,7 @@ def scenario_request(name: str) -> Json:
 RADICULAR = scenario_request("radicular-right-knee")
 """One spinal-origin warning card (right knee, lumbar roots) with a physiotherapy suggestion."""
 CAUDA_EQUINA = scenario_request("red-flag-cauda-equina-coded")
-"""A critical red-flag card and a spinal-origin card without physiotherapy."""
+"""A critical red-flag card, the only card."""
 LUMBAR_MRI = scenario_request("imaging-order-select-lumbar-mri-new-low-back-pain")
 """order-select: an imaging-appropriateness card offering to replace the MRI with physiotherapy."""
 

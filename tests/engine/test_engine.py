@@ -142,7 +142,7 @@ def test_red_flag_overrides_physiotherapy_everywhere() -> None:
         [cond("M54.41"), cond("M25.561"), cond("R20.2"), cond("R33.9", onset="2026-05-30")]
     )
     got = cards(result)
-    assert [c["source"]["topic"]["code"] for c in got] == ["red-flag", "spinal-origin"]
+    assert [c["source"]["topic"]["code"] for c in got] == ["red-flag"]
     assert got[0]["indicator"] == "critical"
     for card in got:
         assert "308447003" not in offered(card)
@@ -159,10 +159,9 @@ def test_lumbar_and_cervical_referral_are_separate_cards() -> None:
     ]
 
 
-def test_never_more_than_three_cards_red_flag_first() -> None:
+def test_never_more_than_three_cards() -> None:
     result = run(
         [
-            cond("G83.4", onset="2026-05-31"),
             cond("M54.41"),
             cond("M25.561"),
             cond("M54.12"),
@@ -177,7 +176,13 @@ def test_never_more_than_three_cards_red_flag_first() -> None:
         "compensatory",
     ]
     assert len(result.cards) == 3
-    assert topics(result)[0] == "red-flag"
+    assert set(topics(result)) == {"spinal-origin"}
+
+
+def test_a_red_flag_is_the_only_card() -> None:
+    result = run([cond("G83.4", onset="2026-05-31"), cond("M54.41"), cond("M25.561")])
+    assert [f.pattern for f in result.findings.findings] == ["radicular"]
+    assert topics(result) == ["red-flag"]
 
 
 def test_inflammatory_card_takes_the_place_of_spinal_origin() -> None:
@@ -295,10 +300,16 @@ CODEABLE = st.fixed_dictionaries(
 )
 RESOURCE = st.fixed_dictionaries(
     {
-        "resourceType": st.sampled_from(["Condition", "Observation", "ServiceRequest"]),
+        "resourceType": st.sampled_from(
+            ["Condition", "Observation", "ServiceRequest", "MedicationRequest"]
+        ),
         "code": CODEABLE | JSONISH,
     },
     optional={
+        "medicationCodeableConcept": CODEABLE | JSONISH,
+        "priority": JSONISH,
+        "authoredOn": JSONISH,
+        "reasonReference": JSONISH,
         "clinicalStatus": JSONISH,
         "status": JSONISH,
         "bodySite": JSONISH,
@@ -322,6 +333,7 @@ def test_random_resources_never_crash(resources: list[Any], hook: Hook) -> None:
         observations=resources,
         service_requests=resources,
         draft_orders=resources,
+        medications=resources,
     )
     result = evaluate(record, hook, FIXTURES_NOW)
     assert len(result.cards) <= 3

@@ -155,7 +155,7 @@ def test_max_pages_bounds_each_search(serve: Serve, bad_fhir: tuple[str, Any], p
         response, took = _timed_post(url + PV, _fetching(f"{base}/endless", patient=req.PATIENT))
         assert response.status_code == 412, response.text
         assert "CDS_MAX_PAGES" in response.json()["message"]
-        assert len(app.state.requests) == 3 * pages, "three searches, each stopped at the bound"
+        assert len(app.state.requests) == 4 * pages, "four searches, each stopped at the bound"
         assert took < 3
 
 

@@ -122,8 +122,32 @@ def assert_outcome(cards_json: list[dict[str, Any]], expect: dict[str, Any]) -> 
             assert any(token in codes for codes in offered), f"{token} not suggested: {got}"
         for token in expected.get("suggestions_absent", []):
             assert not any(token in codes for codes in offered), f"{token} suggested: {got}"
-        links = [link["label"].lower() for link in match.get("links", [])]
+        links = [f"{link['label']} {link['url']}".lower() for link in match.get("links", [])]
         for label in expected.get("links_present", []):
             assert any(label.lower() in link for link in links), f"no link {label}: {links}"
         for label in expected.get("links_absent", []):
             assert not any(label.lower() in link for link in links), f"link {label}: {links}"
+        _assert_fitted(match, expected, got)
+
+
+def _assert_fitted(card: dict[str, Any], expected: dict[str, Any], got: list[str]) -> None:
+    """The optional checks of what a card says and offers (fixtures/README.md, Schema)."""
+    detail = card["detail"].lower()
+    for text in expected.get("detail_contains", []):
+        assert text.lower() in detail, f"{text!r} not in the detail of {got}:\n{card['detail']}"
+    for text in expected.get("detail_absent", []):
+        assert text.lower() not in detail, f"{text!r} in the detail of {got}:\n{card['detail']}"
+    suggestions = card.get("suggestions", [])
+    for token, recommended in expected.get("suggestions_recommended", {}).items():
+        found = [s for s in suggestions if token in suggestion_codes(s)]
+        assert found, f"{token} not suggested: {got}"
+        assert all(s["isRecommended"] is recommended for s in found), f"{token}: {found}"
+    for token, priority in expected.get("suggestions_priority", {}).items():
+        resources = [
+            a["resource"]
+            for s in suggestions
+            if token in suggestion_codes(s)
+            for a in s["actions"]
+            if "resource" in a
+        ]
+        assert resources and all(r["priority"] == priority for r in resources), f"{token}"

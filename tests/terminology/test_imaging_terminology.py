@@ -73,6 +73,6 @@ def test_exclusion_codes_keep_their_red_flag_meaning() -> None:
         ("S32.009A", {"vertebral-fracture", "imaging-exclusion-trauma"}),
         ("F11.20", {"infection-risk", "imaging-exclusion-iv-drug-use"}),
         ("D84.9", {"infection-risk", "imaging-exclusion-immunosuppression"}),
-        ("Z79.52", {"fracture-risk", "imaging-exclusion-steroids"}),
+        ("Z79.52", {"fracture-risk", "imaging-exclusion-steroids", "corticosteroid-systemic"}),
     ]:
         assert {e.concept.id for e in term.match_coding(icd, code)} == both, code
