@@ -12,6 +12,8 @@ Topic = Literal[
     "imaging-appropriateness",
 ]
 Outcome = Literal["accepted", "overridden"]
+Assertion = Literal["affirmed", "negated", "historical", "family", "conditional", "uncertain"]
+"""What a statement asserts of the patient (ConText); coded facts are "affirmed"."""
 
 JSON = dict[str, Any]
 """A parsed JSON object, e.g. one raw FHIR resource as it came off the wire."""

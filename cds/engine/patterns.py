@@ -208,7 +208,10 @@ def _region(back: tuple[Fact, ...], members: list[JointFinding]) -> str:
             counts[b.region] = counts.get(b.region, 0) + 1
     if counts:
         return max(counts, key=counts.__getitem__)
-    upper = any(m.group.site.joint in ("shoulder", "arm", "hand", "scapula") for m in members)
+    upper = any(
+        m.group.site.joint in ("shoulder", "arm", "elbow", "wrist", "hand", "scapula")
+        for m in members
+    )
     return "cervical" if upper else "lumbar"
 
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from cds.types import Assertion as Assertion
+
 Side = Literal["left", "right", "bilateral", "unknown"]
 Confidence = Literal["coded", "text"]
-Assertion = Literal["affirmed", "negated", "historical", "family", "conditional", "uncertain"]
-"""What a statement asserts of the patient (ConText); coded facts are "affirmed"."""
 
 
 @dataclass(frozen=True, slots=True)
