@@ -7,6 +7,7 @@ distinct text under a hash of it, so the cache holds no text.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import re
@@ -64,15 +65,11 @@ class TextReader:
 
 class _Pipeline:
     def __init__(self, keywords: Keywords, rules: Sequence[ContextRule]) -> None:
-        with warnings.catch_warnings():
-            # spaCy's command-line helpers, imported with it, use deprecated click names.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            import spacy
-            from medspacy.context import ConText, ConTextRule
-            from medspacy.target_matcher import TargetMatcher, TargetRule
+        nlp = _language()
+        from medspacy.context import ConText, ConTextRule
+        from medspacy.target_matcher import TargetMatcher, TargetRule
+
         self.keywords = keywords
-        nlp = spacy.blank("en")
-        nlp.tokenizer = _Tokenizer(nlp.vocab)
         self.make_doc = nlp.make_doc
         gap = {"LOWER": {"IN": sorted({*keywords.stop_words, *keywords.side_words, *_JOINERS})}}
         self.targets = TargetMatcher(nlp, name="targets", result_type=None, prune=False)
@@ -149,6 +146,19 @@ class _Pipeline:
             progressive=not self.keywords.progressive.isdisjoint(words),
             clause=(span.start_char, span.end_char),
         )
+
+
+@functools.cache
+def _language() -> Any:
+    """A blank English spaCy pipeline with our tokenizer: no model, nothing downloaded."""
+    with warnings.catch_warnings():
+        # spaCy's command-line helpers, imported with it, use deprecated click names.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import medspacy  # noqa: F401  (registers the Span and Doc extensions ConText uses)
+        import spacy
+    nlp = spacy.blank("en")
+    nlp.tokenizer = _Tokenizer(nlp.vocab)
+    return nlp
 
 
 class _Tokenizer:
