@@ -93,7 +93,9 @@ class _Pipeline:
                 ConTextRule(
                     rule.literal,
                     (rule.assertion or rule.direction).upper(),
-                    pattern=list(rule.pattern) if rule.pattern is not None else None,
+                    pattern=list(rule.pattern)
+                    if rule.pattern is not None
+                    else _trigger_pattern(nlp.make_doc(rule.literal.lower())),
                     direction=rule.direction.upper(),
                     max_scope=rule.max_scope,
                     metadata={"first_degree": rule.first_degree},
@@ -215,6 +217,16 @@ def _longest_first(spans: list[Any]) -> list[Any]:
             taken.append(span)
             used.update(tokens)
     return sorted(taken, key=lambda s: s.start)
+
+
+def _trigger_pattern(words: Any) -> list[dict[str, Any]]:
+    """A trigger's words, with "-" or "/" allowed between them ("safety-netted")."""
+    pattern: list[dict[str, Any]] = []
+    for i, word in enumerate(words):
+        if i:
+            pattern.append({"LOWER": {"IN": list(_JOINERS)}, "OP": "?"})
+        pattern.append({"LOWER": word.lower_})
+    return pattern
 
 
 def _phrase_pattern(words: Sequence[str], gap: dict[str, Any]) -> list[dict[str, Any]]:
