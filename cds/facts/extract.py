@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from cds.facts.conditions import condition_facts
@@ -19,7 +19,7 @@ from cds.facts.model import (
     Referral,
     SkippedResource,
 )
-from cds.facts.notes import has_text, note_matches
+from cds.facts.notes import has_text, note_matches, presence_result
 from cds.facts.observations import USABLE, effective_date, measurement, observation_facts
 from cds.facts.orders import draft_order, existing_referrals, referral_kinds
 from cds.facts.record import PatientRecord
@@ -106,6 +106,9 @@ class _Collector:
         reference = raw_reference(raw, "Condition", "conditions", index)
         read = note_matches(model.note, None, self.term) if with_text else []
         facts = condition_facts(model, reference, matches, self.term, birth, read)
+        code_text = model.code.text if model.code is not None and model.code.text else ""
+        named = [(m, code_text, None) for m in matches] + [(n.match, n.label, n.time) for n in read]
+        self._text_results(reference, named)
         if facts is None:
             self.ignored.append(reference)
         else:
@@ -135,8 +138,21 @@ class _Collector:
         for match in matches:
             if "marker" in match.concept.roles:
                 self.measurements.append(measurement(model, reference, match, self.term, effective))
+        self._text_results(reference, [(n.match, n.label, n.time or effective) for n in read])
         findings = tuple(m for m in matches if "marker" not in m.concept.roles)
         self.facts.extend(observation_facts(model, reference, findings, read, self.term, effective))
+
+    def _text_results(
+        self, reference: str, named: list[tuple[CodeMatch, str, date | None]]
+    ) -> None:
+        """Presence tests named in text with their result ("HLA-B27 positive")."""
+        for match, clause, when in named:
+            result = presence_result(match, clause, self.term)
+            if result is not None:
+                marker = match.attrs.get("marker", match.concept.id)
+                self.measurements.append(
+                    Measurement(reference, marker, clause[:80], None, "", result, when)
+                )
 
     def _service_request(self, index: int, raw: Any, source: str, *, draft: bool) -> None:
         if not isinstance(raw, dict) or raw.get("resourceType") != "ServiceRequest":

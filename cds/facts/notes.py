@@ -55,6 +55,20 @@ def note_matches(
     return found
 
 
+def presence_result(match: CodeMatch, clause: str, term: Terminology) -> bool | None:
+    """A presence test named in text (role marker, result=presence): positive when affirmed
+    with a positive word in its clause ("HLA-B27 positive"), negative when negated, else no
+    result ("HLA-B27 requested")."""
+    if match.confidence != "text" or match.attrs.get("result") != "presence":
+        return None
+    if match.assertion == "negated":
+        return False
+    if match.assertion == "affirmed":
+        words = term.keywords.tokens(clause)
+        return True if not term.keywords.positive.isdisjoint(words) else None
+    return None
+
+
 def text_state(match: CodeMatch, current: bool) -> tuple[bool, bool] | None:
     """(current, negated) of a matched phrase, or None when it states nothing (conditional)."""
     if match.assertion == "conditional":

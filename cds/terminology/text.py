@@ -20,6 +20,8 @@ class Keywords:
     regions: Mapping[tuple[str, ...], str]
     family: Mapping[str, str]
     """Concept id → the concept a first-degree relative's history of it is (NG65)."""
+    positive: frozenset[str]
+    """Words that make a presence test named in text positive ("HLA-B27 positive")."""
     max_chars: int
 
     def tokens(self, text: str) -> list[str]:
@@ -55,6 +57,7 @@ def build_keywords(sources: Iterable[Mapping[str, object]], max_chars: int) -> K
     stop: set[str] = set()
     sides: dict[str, str] = {}
     progressive: set[str] = set()
+    positive: set[str] = set()
     joints: dict[str, str] = {}
     regions: dict[tuple[str, ...], str] = {}
     family: dict[str, str] = {}
@@ -62,6 +65,7 @@ def build_keywords(sources: Iterable[Mapping[str, object]], max_chars: int) -> K
     for src in sources:
         stop.update(_strings(src.get("stopWords")))
         progressive.update(_strings(src.get("progressive")))
+        positive.update(_strings(src.get("positiveResult")))
         for side, words in _mapping(src.get("sides")).items():
             sides.update({w: side for w in _strings(words)})
         for joint, words in _mapping(src.get("joints")).items():
@@ -91,6 +95,7 @@ def build_keywords(sources: Iterable[Mapping[str, object]], max_chars: int) -> K
         joints=joints,
         regions=regions,
         family=family,
+        positive=frozenset(positive),
         max_chars=max_chars,
     )
 

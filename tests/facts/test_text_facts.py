@@ -95,3 +95,14 @@ def test_numbness_at_the_perineum_is_saddle_anaesthesia_but_at_one_buttock_not()
     assert ("cauda-equina-symptom", "Condition/a") in facts
     assert ("numbness", "Condition/a") in facts
     assert ("cauda-equina-symptom", "Condition/b") not in facts
+
+
+def test_hla_b27_named_in_text_counts_only_with_its_result() -> None:
+    notes = [
+        {"text": "HLA-B27 positive."},
+        {"text": "HLA-B27 negative."},
+        {"text": "HLA-B27 requested."},
+    ]
+    back = condition("M54.50", note=notes)
+    results = [m.abnormal for m in facts_of(conditions=[back]).measurements]
+    assert results == [True, False]
