@@ -18,7 +18,7 @@ from bench.load import choose
 from bench.servers import Servers, exit_on_signals, pinning
 from bench.table import Row, render
 
-ORDER = ("a", "a 2w", "b", "c", "d", "e", "f", "soak")
+ORDER = ("a", "t", "t new", "a 2w", "b", "c", "d", "e", "f", "soak")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -71,6 +71,11 @@ def run(args: argparse.Namespace) -> tuple[list[Row], list[str]]:
                 traceback.print_exc(file=sys.stderr)
                 row_a, base_a = Row("a", "", result="error, see the log above"), None
             rows["a"] = row_a
+            try:
+                rows["t"], rows["t new"] = suite.all_text(bench)
+            except Exception as exc:
+                traceback.print_exc(file=sys.stderr)
+                rows["t"] = Row("t", "", result=f"error: {type(exc).__name__}: {exc}"[:160])
             if args.soak > 0:
                 _guarded(rows, "soak", lambda: suite.soak(bench))
             _guarded(rows, "b", lambda: suite.large(bench))

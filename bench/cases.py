@@ -236,6 +236,47 @@ def patient_view(total: int, relevant: int) -> Resource:
     return request
 
 
+TEXTS = (
+    "Low back pain radiating down the left leg since lifting a box",
+    "Left knee pain, worse on bending",
+    "Pins and needles in the left foot",
+    "No saddle numbness. No urinary retention. Bowels normal.",
+    "Denies fever, night sweats or weight loss",
+    "History of hypertension, well controlled",
+    "Previous right shoulder pain, resolved",
+    "Family history of bowel cancer (father)",
+    "Advised to attend ED if saddle numbness or difficulty passing urine develops",
+    "Straight leg raise positive on the left at 40 degrees",
+    "Antalgic gait, limping on the left",
+    "Works as a delivery driver, long hours sitting",
+    "Ibuprofen helps a little; no relief with paracetamol",
+    "Sleep disturbed by pain, no night pain at rest",
+    "Type 2 diabetes, diet controlled",
+    "Reflexes: ankle jerks present and equal",
+    "Mild anxiety about work",
+    "No history of cancer",
+    "Physiotherapy two years ago for neck pain",
+    "Smoker, 10 a day",
+)
+"""A GP record kept as free text: problem-list entries with no code at all."""
+
+
+def patient_view_text() -> Resource:
+    """The scenario's patient with 20 text-only Conditions. Each text ends with the hookInstance
+    marker: single calls (which replace every marker) send new texts each time, wrk (which
+    replaces the first, the hookInstance) the same texts."""
+    core, patient_id = scenario()
+    resources = [copy.deepcopy(r) for r in core if r["resourceType"] == "Patient"]
+    for n, text in enumerate(TEXTS):
+        entry = condition(f"text-{n}", SNOMED, "-", text, f"2026-0{1 + n % 5}-1{n % 10}")
+        entry["code"] = {"text": f"{text} (entry {HOOK_INSTANCE_MARKER})"}
+        entry["subject"] = {"reference": f"Patient/{patient_id}"}
+        resources.append(entry)
+    request = _envelope("patient-view", {"patientId": patient_id})
+    request["prefetch"] = prefetch(resources)
+    return request
+
+
 def service_request(
     oid: str, category: Resource, code: Resource, site: Resource | None
 ) -> Resource:

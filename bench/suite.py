@@ -223,6 +223,27 @@ def standard(bench: Bench) -> tuple[Row, Side]:
     return throughput(bench, "a", what, PATIENT_VIEW, cases.patient_view(40, 6))
 
 
+def all_text(bench: Bench) -> tuple[Row, Row]:
+    """A record of 20 text-only Conditions: under load with the same texts every call (each
+    distinct text is read once, then remembered), and single calls whose texts are all new."""
+    what = "patient-view, 20 text-only Conditions"
+    request = cases.patient_view_text()
+    cached, _ = throughput(bench, "t", f"{what}, same texts", PATIENT_VIEW, request, targets=False)
+    _, body = bench.body_file("t-new", request)
+    if bench.service is None:
+        return cached, _not_run(bench, "t new", f"{what}, new texts each call", None)
+    answer = probe(bench.service.url + PATIENT_VIEW, body)
+    got = bench.single_calls(bench.service, PATIENT_VIEW, body, bench.settings.calls)
+    fresh = row(
+        "t new",
+        f"{what}, new texts each call, {bench.settings.calls} calls -> {answer.describe()}",
+        got,
+        None,
+        result=verdict(_failures(got, answer)) if _failures(got, answer) else "",
+    )
+    return cached, fresh
+
+
 def large(bench: Bench) -> Row:
     what = "patient-view, 400 res. (40 relevant)"
     result, _ = throughput(bench, "b", what, PATIENT_VIEW, cases.patient_view(400, 40))

@@ -14,6 +14,8 @@ Topic = Literal[
 Outcome = Literal["accepted", "overridden"]
 SuggestionKind = Literal["physiotherapy", "spinal-assessment", "rheumatology", "urgent-assessment"]
 """What a card's suggestion proposes (its wording is under `suggestions` in the card text)."""
+Assertion = Literal["affirmed", "negated", "historical", "family", "conditional", "uncertain"]
+"""What a statement asserts of the patient (ConText); coded facts are "affirmed"."""
 
 JSON = dict[str, Any]
 """A parsed JSON object, e.g. one raw FHIR resource as it came off the wire."""

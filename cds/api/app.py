@@ -1,5 +1,6 @@
 """`create_app()`: settings, lifespan resources, middleware, routes, error mapping."""
 
+import asyncio
 import gc
 import logging
 import traceback
@@ -110,10 +111,11 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 def settle_heap() -> None:
     """Loads what every call reads, then freezes it out of the garbage collector's sight.
 
-    The FHIR models, terminology and templates are a heap of long-lived objects that every full
-    collection would walk again; a call's own garbage is all the collector needs to see.
+    The FHIR models, terminology (with its free-text pipeline) and templates are a heap of
+    long-lived objects that every full collection would walk again; a call's own garbage is all
+    the collector needs to see.
     """
-    default_terminology()
+    default_terminology().text_reader()
     card_text()
     gc.collect()
     gc.freeze()
@@ -138,6 +140,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The free-text pipeline loads before the port answers, so readiness waits for it.
+        await asyncio.to_thread(default_terminology().text_reader)
         runtime = _runtime(settings)
         app.state.runtime = runtime
         if runtime.verifier is None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from cds.facts.fhir.codeable import Codeable
 from cds.facts.fhir.dates import add_years, to_date
 from cds.facts.fhir.resources import ConditionRead
 from cds.facts.model import Fact
-from cds.facts.sites import body_site, site_of
+from cds.facts.notes import NoteMatch, text_state
+from cds.facts.sites import Site, body_site, site_of
+from cds.facts.symptom_sites import with_site_meaning
 from cds.terminology import CodeMatch, Terminology
 
 CURRENT = frozenset({"active", "recurrence", "relapse"})
@@ -32,8 +36,10 @@ def condition_facts(
     matches: tuple[CodeMatch, ...],
     term: Terminology,
     birth_date: date | None,
+    read: Sequence[NoteMatch] = (),
 ) -> list[Fact] | None:
-    """Facts of one Condition, or None when status rules leave it out."""
+    """Facts of one Condition (its code, then what was read in its notes), or None when status
+    rules leave it out."""
     verification = status_code(model.verificationStatus)
     clinical = status_code(model.clinicalStatus)
     if verification in EXCLUDED_VERIFICATION or clinical == "entered-in-error":
@@ -48,34 +54,68 @@ def condition_facts(
     code_text = model.code.text if model.code is not None else None
     notes = " ".join(n.text for n in model.note or () if n.text)
     progressive = _progressive(term, code_text, notes)
-    recorded = to_date(model.recordedDate)
+    status = _Status(
+        reference, current, onset, abatement, to_date(model.recordedDate), clinical, verification
+    )
     facts: list[Fact] = []
-    for match in matches:
-        site = site_of(match, body, code_text, term)
-        entry = match.entry
-        facts.append(
-            Fact(
-                reference=reference,
-                concept=match.concept.id,
-                roles=match.concept.roles,
-                attrs=match.attrs,
-                label=_label(match, code_text, model),
-                code=f"{entry.system}|{entry.code}" if match.confidence == "coded" else "text",
-                confidence="coded" if match.confidence == "coded" else "text",
-                current=current,
-                negated=match.negated,
-                region=site.region,
-                joint=site.joint,
-                side=site.side,
-                onset=onset,
-                abatement=abatement,
-                recorded=recorded,
-                clinical_status=clinical,
-                verification_status=verification,
-                progressive=progressive or match.progressive,
-            )
-        )
+    for match in with_site_meaning(matches, model.bodySite or (), body.side, term):
+        label = _label(match, code_text, model)
+        fact = _fact(status, match, label, site_of(match, body, code_text, term), progressive)
+        if fact is not None:
+            facts.append(fact)
+    for note in read:
+        site = site_of(note.match, body, note.label, term)
+        fact = _fact(status, note.match, note.label, site, note.match.progressive, note.time)
+        if fact is not None:
+            facts.append(fact)
     return facts
+
+
+@dataclass(frozen=True, slots=True)
+class _Status:
+    reference: str
+    current: bool
+    onset: date | None
+    abatement: date | None
+    recorded: date | None
+    clinical: str | None
+    verification: str | None
+
+
+def _fact(
+    status: _Status,
+    match: CodeMatch,
+    label: str,
+    site: Site,
+    progressive: bool,
+    written: date | None = None,
+) -> Fact | None:
+    state = text_state(match, status.current)
+    if state is None:
+        return None
+    current, negated = state
+    entry = match.entry
+    return Fact(
+        reference=status.reference,
+        concept=match.concept.id,
+        roles=match.concept.roles,
+        attrs=match.attrs,
+        label=label,
+        code=f"{entry.system}|{entry.code}" if match.confidence == "coded" else "text",
+        confidence="coded" if match.confidence == "coded" else "text",
+        current=current,
+        negated=negated,
+        region=site.region,
+        joint=site.joint,
+        side=site.side,
+        onset=written or status.onset,
+        abatement=status.abatement,
+        recorded=written or status.recorded,
+        clinical_status=status.clinical,
+        verification_status=status.verification,
+        progressive=progressive or match.progressive,
+        assertion=match.assertion,
+    )
 
 
 def _label(match: CodeMatch, code_text: str | None, model: ConditionRead) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from cds.facts.actions import RedFlagAction, action_kind, red_flag_action
@@ -21,12 +21,13 @@ from cds.facts.model import (
     Referral,
     SkippedResource,
 )
-from cds.facts.observations import USABLE, effective_date, measurement, observation_fact
+from cds.facts.notes import has_text, note_matches, presence_result
+from cds.facts.observations import USABLE, effective_date, measurement, observation_facts
 from cds.facts.orders import draft_order, existing_referrals, referral_kinds
 from cds.facts.pregnancy import pregnancy_status
 from cds.facts.record import PatientRecord
-from cds.facts.select import match_codeable, raw_reference, select
-from cds.terminology import Terminology
+from cds.facts.select import match_codeable, raw_reference, select, standard_coded
+from cds.terminology import CodeMatch, Terminology
 from cds.types import Hook
 
 GENDERS = frozenset({"male", "female", "other", "unknown"})
@@ -104,7 +105,8 @@ class _Collector:
 
     def _condition(self, index: int, raw: Any, birth: Any) -> None:
         matches = select(raw, "Condition", self.term)
-        if not matches:
+        with_text = _text_read(raw, "Condition", matches)
+        if not matches and not with_text:
             return
         try:
             model = CONDITION.read(raw)
@@ -112,7 +114,11 @@ class _Collector:
             self._skip("conditions", index, raw, "Condition", exc.reason)
             return
         reference = raw_reference(raw, "Condition", "conditions", index)
-        facts = condition_facts(model, reference, matches, self.term, birth)
+        read = note_matches(model.note, None, self.term) if with_text else []
+        facts = condition_facts(model, reference, matches, self.term, birth, read)
+        code_text = model.code.text if model.code is not None and model.code.text else ""
+        named = [(m, code_text, None) for m in matches] + [(n.match, n.label, n.time) for n in read]
+        self._text_results(reference, named)
         if facts is None:
             self.ignored.append(reference)
         else:
@@ -120,7 +126,8 @@ class _Collector:
 
     def _observation(self, index: int, raw: Any) -> None:
         matches = select(raw, "Observation", self.term)
-        if not matches:
+        with_text = _text_read(raw, "Observation", matches)
+        if not matches and not with_text:
             return
         status = raw.get("status")
         if not isinstance(status, str) or status not in USABLE:
@@ -137,14 +144,28 @@ class _Collector:
         if effective is not None and (self.today - effective).days > lookback:
             self.ignored.append(reference)
             return
+        read = note_matches(model.note, model.valueString, self.term) if with_text else []
         for match in matches:
             if "marker" in match.concept.roles:
                 self.measurements.append(measurement(model, reference, match, self.term, effective))
-                continue
-            fact = observation_fact(model, reference, match, self.term, effective)
-            if "pregnancy-status" in match.concept.roles:
-                fact = pregnancy_status(model, fact)
-            self.facts.append(fact)
+        self._text_results(reference, [(n.match, n.label, n.time or effective) for n in read])
+        findings = tuple(m for m in matches if "marker" not in m.concept.roles)
+        facts = observation_facts(model, reference, findings, read, self.term, effective)
+        self.facts.extend(
+            pregnancy_status(model, f) if "pregnancy-status" in f.roles else f for f in facts
+        )
+
+    def _text_results(
+        self, reference: str, named: list[tuple[CodeMatch, str, date | None]]
+    ) -> None:
+        """Presence tests named in text with their result ("HLA-B27 positive")."""
+        for match, clause, when in named:
+            result = presence_result(match, clause, self.term)
+            if result is not None:
+                marker = match.attrs.get("marker", match.concept.id)
+                self.measurements.append(
+                    Measurement(reference, marker, clause[:80], None, "", result, when)
+                )
 
     def _service_request(self, index: int, raw: Any, source: str, *, draft: bool) -> None:
         if not isinstance(raw, dict) or raw.get("resourceType") != "ServiceRequest":
@@ -195,6 +216,14 @@ def _imaging(raw: dict[str, Any], term: Terminology) -> bool:
         for cc in category[:10]
         for m in match_codeable(cc, term)
     )
+
+
+def _text_read(raw: Any, resource_type: str, matches: tuple[CodeMatch, ...]) -> bool:
+    """Notes and string values are read when the code is one the engine reads, or when no
+    standard code says the resource is about something else."""
+    if type(raw) is not dict or raw.get("resourceType") != resource_type or not has_text(raw):
+        return False
+    return bool(matches) or not standard_coded(raw)
 
 
 def _as_list(value: Any) -> list[Any]:

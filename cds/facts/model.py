@@ -8,11 +8,10 @@ from datetime import date
 from typing import Literal
 
 from cds.facts.actions import RedFlagAction
+from cds.types import Assertion as Assertion
 
 Side = Literal["left", "right", "bilateral", "unknown"]
 Confidence = Literal["coded", "text"]
-Assertion = Literal["affirmed", "negated", "historical", "family", "conditional", "uncertain"]
-"""What a statement asserts of the patient (ConText); coded facts are "affirmed"."""
 
 
 @dataclass(frozen=True, slots=True)

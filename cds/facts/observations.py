@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Literal
@@ -11,7 +12,9 @@ from cds.facts.fhir.codeable import Codeable
 from cds.facts.fhir.dates import to_date
 from cds.facts.fhir.resources import ObservationRead
 from cds.facts.model import Fact, Measurement
-from cds.facts.sites import body_site, site_of
+from cds.facts.notes import NoteMatch, text_state
+from cds.facts.sites import Site, body_site, site_of
+from cds.facts.symptom_sites import with_site_meaning
 from cds.terminology import CodeMatch, Terminology
 from cds.terminology.model import SNOMED
 
@@ -77,34 +80,56 @@ def _coded_polarity(cc: Codeable) -> Polarity:
     return "unknown"
 
 
-def observation_fact(
+def observation_facts(
     model: ObservationRead,
     reference: str,
-    match: CodeMatch,
+    matches: tuple[CodeMatch, ...],
+    read: Sequence[NoteMatch],
     term: Terminology,
     effective: date | None,
-) -> Fact:
-    body = body_site([model.bodySite] if model.bodySite is not None else (), term)
+) -> list[Fact]:
+    """Facts of one Observation's code (valued by its result), then of its notes and string
+    value (each phrase with its own assertion)."""
+    sites = [model.bodySite] if model.bodySite is not None else []
+    body = body_site(sites, term)
     code_text = model.code.text if model.code is not None else None
-    site = site_of(match, body, code_text, term)
+    absent = polarity(model) == "negative"
+    facts = []
+    for match in with_site_meaning(matches, sites, body.side, term):
+        label = (code_text or coding_display(model.code, match))[:120]
+        site = site_of(match, body, code_text, term)
+        facts.append(_fact(reference, match, label, site, effective, absent))
+    for note in read:
+        site = site_of(note.match, body, note.label, term)
+        facts.append(_fact(reference, note.match, note.label, site, note.time or effective, False))
+    return [f for f in facts if f is not None]
+
+
+def _fact(
+    reference: str, match: CodeMatch, label: str, site: Site, when: date | None, absent: bool
+) -> Fact | None:
+    state = text_state(match, True)
+    if state is None:
+        return None
+    current, negated = state
     entry = match.entry
-    negated = match.negated or polarity(model) == "negative"
     return Fact(
         reference=reference,
         concept=match.concept.id,
         roles=match.concept.roles,
         attrs=match.attrs,
-        label=(code_text or coding_display(model.code, match))[:120],
+        label=label,
         code=f"{entry.system}|{entry.code}" if match.confidence == "coded" else "text",
         confidence="coded" if match.confidence == "coded" else "text",
-        current=True,
-        negated=negated,
+        current=current,
+        negated=negated or absent,
         region=site.region,
         joint=site.joint,
         side=site.side,
-        onset=effective,
-        recorded=effective,
+        onset=when,
+        recorded=when,
         progressive=match.progressive,
+        assertion=match.assertion,
     )
 
 

@@ -60,8 +60,20 @@ def raw_reference(raw: Any, resource_type: str, source: str, index: int) -> str:
     return f"{resource_type}/#{source}[{index}]"
 
 
+def standard_coded(raw: Any) -> bool:
+    """Does a raw resource's code carry a SNOMED / ICD / LOINC coding?"""
+    code = raw.get("code") if type(raw) is dict else None
+    coding = code.get("coding") if type(code) is dict else None
+    if type(coding) is not list:
+        return False
+    return any(
+        type(c) is dict and c.get("system") in STANDARD_SYSTEMS for c in coding[:MAX_CODINGS]
+    )
+
+
 def _dedupe(matches: tuple[CodeMatch, ...]) -> tuple[CodeMatch, ...]:
-    seen: dict[str, CodeMatch] = {}
+    """One match per concept and assertion ("no fever ... fever since" keeps both)."""
+    seen: dict[tuple[str, str], CodeMatch] = {}
     for m in matches:
-        seen.setdefault(m.concept.id, m)
+        seen.setdefault((m.concept.id, m.assertion), m)
     return tuple(seen.values())

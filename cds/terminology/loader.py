@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from cds.terminology.context_rules import ContextRule, ContextRuleError, parse_context_rules
 from cds.terminology.model import (
+    ICD10,
+    ICD10CM,
     PREFIX_SYSTEMS,
     CodeEntry,
     CodeSystemConcept,
     Concept,
     ConceptMaps,
+    SiteMeaning,
     Terminology,
     normalise_icd,
 )
@@ -23,9 +28,14 @@ from cds.terminology.text import build_keywords
 PACKAGE_DIR = Path(__file__).parent
 ENGINE_EXTENSION = "https://spinal-origin-cds.example.org/StructureDefinition/engine-concept"
 UNVERIFIED = "unverified"
+WHO_SHARED_LENGTH = 4
+"""ICD-10-CM codes of up to 4 characters (R33, M54.5, R20.0) mean the same in WHO ICD-10 and
+are matched in both; longer ones are not (WHO's 5th character is a site: M62.81 is not
+"muscle weakness" there)."""
 MULTI_ATTRS = frozenset({"role", "unless-region", "explains"})
 CM_REGION_JOINT = "https://spinal-origin-cds.example.org/ConceptMap/spine-region-to-joint"
 CM_BODY_SITE = "https://spinal-origin-cds.example.org/ConceptMap/body-site"
+CM_SYMPTOM_SITE = "https://spinal-origin-cds.example.org/ConceptMap/symptom-at-body-site"
 CS_BASE = "https://spinal-origin-cds.example.org/CodeSystem/"
 
 
@@ -43,6 +53,7 @@ def load_terminology(extra_dir: Path | None = None) -> Terminology:
     concept_maps: dict[str, dict[str, Any]] = {}
     code_systems: dict[str, dict[str, Any]] = {}
     keyword_files: list[Mapping[str, object]] = []
+    context_files: list[Mapping[str, Any]] = []
     rules: dict[str, Any] = {}
     for path in files:
         try:
@@ -53,6 +64,8 @@ def load_terminology(extra_dir: Path | None = None) -> Terminology:
             raise TerminologyError(f"{path}: not a JSON object")
         if data.get("kind") == "keywords":
             keyword_files.append(data)
+        elif data.get("kind") == "context-rules":
+            context_files.append(data)
         elif data.get("kind") == "rules":
             rules = merge(rules, data)
         else:
@@ -77,8 +90,16 @@ def load_terminology(extra_dir: Path | None = None) -> Terminology:
             for url, cs in code_systems.items()
         },
         rules=parsed_rules,
+        context_rules=_context_rules(context_files),
         sources=tuple(str(p) for p in files),
     )
+
+
+def _context_rules(files: list[Mapping[str, Any]]) -> tuple[ContextRule, ...]:
+    try:
+        return parse_context_rules(files)
+    except ContextRuleError as exc:
+        raise TerminologyError(str(exc)) from exc
 
 
 def _resources(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -148,6 +169,7 @@ def _index_value_sets(
     exact: dict[tuple[str, str], list[CodeEntry]] = {}
     prefix: dict[tuple[str, str], list[CodeEntry]] = {}
     excluded: dict[tuple[str, str], set[str]] = {}
+    shared: list[tuple[str, CodeEntry]] = []
     for vs in value_sets:
         attrs, multi = _engine_attrs(vs)
         roles = frozenset(multi.pop("role", []))
@@ -183,6 +205,8 @@ def _index_value_sets(
                 )
                 if system in PREFIX_SYSTEMS:
                     prefix.setdefault((system, normalise_icd(code)), []).append(entry)
+                    if system == ICD10CM and len(normalise_icd(code)) <= WHO_SHARED_LENGTH:
+                        shared.append((normalise_icd(code), entry))
                 else:
                     exact.setdefault((system, code), []).append(entry)
         for exclude in compose.get("exclude", []):
@@ -192,6 +216,12 @@ def _index_value_sets(
                 if isinstance(system, str) and isinstance(code, str):
                     key = (system, normalise_icd(code) if system in PREFIX_SYSTEMS else code)
                     excluded.setdefault(key, set()).add(concept_id)
+                    if system == ICD10CM and len(key[1]) <= WHO_SHARED_LENGTH:
+                        excluded.setdefault((ICD10, key[1]), set()).add(concept_id)
+    for code, entry in shared:
+        bucket = prefix.setdefault((ICD10, code), [])
+        if all(e.concept.id != entry.concept.id for e in bucket):
+            bucket.append(dataclasses.replace(entry, system=ICD10))
     return (
         concepts,
         {k: tuple(v) for k, v in exact.items()},
@@ -240,4 +270,22 @@ def _concept_maps(maps: Mapping[str, dict[str, Any]]) -> ConceptMaps:
         body_site_joint=body_joint,
         body_site_region=body_region,
         laterality=laterality,
+        symptom_sites=_symptom_sites(maps.get(CM_SYMPTOM_SITE, {})),
     )
+
+
+def _symptom_sites(cm: Mapping[str, Any]) -> dict[tuple[str, str], tuple[SiteMeaning, ...]]:
+    """Each target: the concept meant, when the symptom (dependsOn `concept`) is found at the
+    element's body site, on one of the dependsOn `side` values (any side when none)."""
+    table: dict[tuple[str, str], list[SiteMeaning]] = {}
+    for group in cm.get("group", []):
+        source = group.get("source", "")
+        for element in group.get("element", []):
+            for target in element.get("target", []):
+                needs: dict[str, set[str]] = {}
+                for dep in target.get("dependsOn", []):
+                    needs.setdefault(dep.get("property", ""), set()).add(dep.get("value", ""))
+                for symptom in needs.get("concept", ()):
+                    meaning = SiteMeaning(symptom, target["code"], frozenset(needs.get("side", ())))
+                    table.setdefault((source, element["code"]), []).append(meaning)
+    return {k: tuple(v) for k, v in table.items()}

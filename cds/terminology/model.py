@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from cds.terminology.context_rules import ContextRule
+from cds.terminology.nlp import TextMatch, TextReader
 from cds.terminology.rules import Rules
-from cds.terminology.text import Keywords, TextMatch
+from cds.terminology.text import Keywords
+from cds.types import Assertion
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -58,10 +62,16 @@ class CodeEntry:
 class CodeMatch:
     entry: CodeEntry
     confidence: str
-    """"coded" for a system+code match, "text" for a keyword match on code.text."""
-    negated: bool = False
+    """"coded" for a system+code match, "text" for a phrase read from text."""
+    assertion: Assertion = "affirmed"
     side: str | None = None
     progressive: bool = False
+    clause: tuple[int, int] = (0, 0)
+    """Where in the text the phrase's clause stands (text matches)."""
+
+    @property
+    def negated(self) -> bool:
+        return self.assertion == "negated"
 
     @property
     def concept(self) -> Concept:
@@ -73,12 +83,23 @@ class CodeMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class SiteMeaning:
+    """At this body site, `symptom` means `concept` (on one of `sides`, or any side if empty)."""
+
+    symptom: str
+    concept: str
+    sides: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class ConceptMaps:
     region_joints: Mapping[str, frozenset[str]]
     region_roots: Mapping[str, tuple[str, ...]]
     body_site_joint: Mapping[tuple[str, str], str]
     body_site_region: Mapping[tuple[str, str], str]
     laterality: Mapping[tuple[str, str], str]
+    symptom_sites: Mapping[tuple[str, str], tuple[SiteMeaning, ...]] = field(default_factory=dict)
+    """Body site (system, code) → what a symptom found there means."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +121,7 @@ class Terminology:
     keywords: Keywords
     code_systems: dict[str, tuple[CodeSystemConcept, ...]]
     rules: Rules
+    context_rules: tuple[ContextRule, ...] = ()
     sources: tuple[str, ...] = ()
     _max_prefix: int = field(default=12)
     _by_concept: dict[str, tuple[CodeEntry, ...]] = field(default_factory=dict)
@@ -109,6 +131,8 @@ class Terminology:
         default_factory=dict, repr=False, compare=False
     )
     """Codes looked up before, matched or not: a record's codes recur from call to call."""
+    _reader: TextReader | None = field(default=None, repr=False, compare=False)
+    _reader_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._prefixes = _prefix_tables(self.prefix)
@@ -148,9 +172,17 @@ class Terminology:
             out |= concepts
         return frozenset(out)
 
+    def text_reader(self) -> TextReader:
+        """The free-text pipeline, built on first use (a second or two, once per process)."""
+        if self._reader is None:
+            with self._reader_lock:
+                if self._reader is None:
+                    self._reader = TextReader(self.keywords, self.context_rules)
+        return self._reader
+
     def match_text(self, text: str) -> tuple[CodeMatch, ...]:
         found: list[CodeMatch] = []
-        for hit in self.keywords.find(text):
+        for hit in self.text_reader().read(text):
             concept = self.concepts.get(hit.concept)
             if concept is None:
                 continue
@@ -200,4 +232,4 @@ def _prefix_tables(table: Mapping[tuple[str, str], V]) -> dict[str, PrefixTable[
 
 def _text_match(concept: Concept, hit: TextMatch) -> CodeMatch:
     entry = CodeEntry(concept, "", "", hit.phrase, concept.attrs, verified=False)
-    return CodeMatch(entry, "text", hit.negated, hit.side, hit.progressive)
+    return CodeMatch(entry, "text", hit.assertion, hit.side, hit.progressive, hit.clause)

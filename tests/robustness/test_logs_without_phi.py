@@ -141,7 +141,7 @@ def _cds_serve(tmp: Path, log: Path) -> Iterator[str]:
         )
         try:
             url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 90  # the free-text pipeline loads first
             while True:
                 assert proc.poll() is None, log.read_text()
                 try:

@@ -68,6 +68,7 @@ class ObservationRead:
     valueString: str | None
     interpretation: list[Codeable] | None
     referenceRange: list[ObservationReferenceRange] | None
+    note: list[Annotation] | None
 
 
 @dataclass(frozen=True, slots=True)
