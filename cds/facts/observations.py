@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from cds.facts.conditions import coding_display
+from cds.facts.conditions import coding_display, says_progressive
 from cds.facts.fhir.codeable import Codeable
 from cds.facts.fhir.dates import to_date
 from cds.facts.fhir.resources import ObservationRead
@@ -104,7 +104,7 @@ def observation_fact(
         side=site.side,
         onset=effective,
         recorded=effective,
-        progressive=match.progressive,
+        progressive=match.progressive or says_progressive(term, code_text, model.valueString),
     )
 
 

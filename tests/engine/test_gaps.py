@@ -66,11 +66,18 @@ def test_old_stable_numbness_is_no_red_flag() -> None:
     assert [c[0] for c in cards(result)] == ["spinal-origin"]
 
 
-def test_progressive_weakness_recorded_as_an_observation_is_a_red_flag() -> None:
-    weakness = observation("26544005", rid="weak", text="progressive weakness of the right leg")
+@pytest.mark.parametrize(
+    "said",
+    [{"text": "progressive weakness of the right leg"}, {"valueString": "Worsening since Monday"}],
+    ids=["code text", "value"],
+)
+def test_progressive_weakness_recorded_as_an_observation_is_a_red_flag(said: Any) -> None:
+    weakness = observation("26544005", rid="weak", **said)
     result = run([condition("M54.50", days_ago(200))], [weakness])
     assert flags(result) == [("progressive-deficit", "urgent")]
     assert cards(result)[0][:2] == ("red-flag", "critical")
+    stable = observation("26544005", rid="weak", valueString="Unchanged")
+    assert flags(run([condition("M54.50", days_ago(200))], [stable])) == []
 
 
 def test_a_progressive_deficit_needs_current_back_pain_unless_coded_as_one() -> None:
