@@ -99,7 +99,9 @@ NG65_THREE = [
 """Back pain since 36 (born 1988-11-20), right hip pain, and three NG65 features."""
 
 HLA_RESULTS: dict[str, dict[str, Any]] = {
-    "SNOMED negative": {"valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "260385009"}]}},
+    "SNOMED negative": {
+        "valueCodeableConcept": {"coding": [{"system": SNOMED, "code": "260385009"}]}
+    },
     "string negative": {"valueString": "Negative"},
     "interpretation NEG": {
         "interpretation": [
@@ -178,9 +180,7 @@ def test_current_sciatica_raises_the_knee_card_to_warning() -> None:
     [("resolved", "2016-03-01"), ("inactive", "2019-05-01"), ("remission", days_ago(400))],
 )
 def test_sciatica_resolved_years_ago_does_not_raise_the_knee_card(status: str, abated: str) -> None:
-    old = condition(
-        "M54.41", "2015-01-01", status=status, rid="sci", abatementDateTime=abated
-    )
+    old = condition("M54.41", "2015-01-01", status=status, rid="sci", abatementDateTime=abated)
     result = run([*CHRONIC_BACK_AND_KNEE, old])
     assert [c[:2] for c in cards(result)] == [("spinal-origin", "info")]
     (finding,) = result.findings.findings
