@@ -91,7 +91,10 @@ def test_the_features_found_and_missing_are_named() -> None:
 
 
 def test_three_features_with_a_positive_hla_b27_meet_the_criteria() -> None:
-    assert inflammatory(evaluate_ng65(3, observations=[HLA_POSITIVE]))
+    met = evaluate_ng65(3, observations=[HLA_POSITIVE])
+    assert inflammatory(met)
+    detail = met.cards[0].card["detail"]
+    assert "**NICE NG65 criteria:**" in detail and "HLA-B27 positive" in detail
     assert not inflammatory(evaluate_ng65(2, observations=[HLA_POSITIVE]))
     assert not inflammatory(evaluate_ng65(3, observations=[HLA_NEGATIVE]))
 
