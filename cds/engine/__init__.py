@@ -61,7 +61,3 @@ def find(facts: Facts, hook: Hook, now: datetime, term: Terminology) -> Findings
         ),
         imaging=imaging,
     )
-
-
-def _over(age: int | None, limit: int) -> bool:
-    return age is not None and age > limit
