@@ -133,3 +133,12 @@ def test_an_old_foot_drop_is_asked_about_not_flagged() -> None:
     assert flags(run([new_back_pain(), condition("M21.371", days_ago(14))])) == [
         ("progressive-deficit", "urgent")
     ]
+
+
+def test_the_red_flag_card_mentions_age_only_over_fifty() -> None:
+    conditions = [new_back_pain(), condition("R63.4")]
+    fifty = run(conditions, birth_date="1976-06-01")
+    fifty_one = run(conditions, birth_date="1975-06-01")
+    assert not fifty.findings.age_concern and fifty_one.findings.age_concern
+    assert "Age over 50" not in fifty.cards[0].card["detail"]
+    assert "Age over 50" in fifty_one.cards[0].card["detail"]
