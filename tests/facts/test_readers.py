@@ -229,3 +229,81 @@ def test_an_order_reason_that_is_not_a_joint_adds_no_site() -> None:
     order = knee_order(reasonCode=[reason], bodySite=[{"text": "left knee"}])
     (read_order,) = read("order-sign", draft_orders=[order]).orders
     assert [(s.joint, s.side) for s in read_order.sites] == [("knee", "left")]
+
+
+def test_resources_without_an_id_are_named_by_where_they_sit() -> None:
+    no_id_obs = observation("44077006", rid="x", status="cancelled")
+    del no_id_obs["id"]
+    bad_obs = observation("44077006", rid="x", valueQuantity="high")
+    del bad_obs["id"]
+    bad_condition = condition("M54.50", clinicalStatus="active")
+    del bad_condition["id"]
+    facts = read(conditions=[bad_condition], observations=[no_id_obs, bad_obs])
+    assert facts.ignored == ("Observation/#observations[0]",)
+    assert [(s.source, s.index, s.reference) for s in facts.skipped] == [
+        ("conditions", 0, "Condition/#conditions[0]"),
+        ("observations", 1, "Observation/#observations[1]"),
+    ]
+
+
+def test_a_resource_that_is_not_a_patient_is_skipped_as_the_patient() -> None:
+    record = PatientRecord("p", {"resourceType": "Practitioner", "id": "dr"})
+    facts = extract_facts(record, "patient-view", FIXED_NOW, default_terminology())
+    assert facts.patient is None
+    assert [(s.source, s.index, s.reference) for s in facts.skipped] == [
+        ("patient", 0, "Patient/dr")
+    ]
+
+
+def test_the_patient_reference_and_sex_come_from_the_resource() -> None:
+    record = PatientRecord(
+        "p", {"resourceType": "Patient", "id": "pat-9", "gender": "male", "birthDate": "1970"}
+    )
+    info = extract_facts(record, "patient-view", FIXED_NOW, default_terminology()).patient
+    assert info is not None and (info.reference, info.sex) == ("Patient/pat-9", "male")
+
+
+def test_a_relevant_condition_with_junk_codings_is_reported_not_passed_over() -> None:
+    back = condition("M54.50", rid="junk")
+    back["code"]["coding"] = [7, {"system": 5, "code": "x"}, *back["code"]["coding"]]
+    facts = read(conditions=[back])
+    assert facts.facts == ()
+    assert [s.reference for s in facts.skipped] == ["Condition/junk"]
+
+
+def test_a_condition_keeps_its_code_and_the_records_own_display() -> None:
+    sciatica = condition("M54.41")
+    sciatica["code"]["coding"][0]["display"] = "Sciatica, right (GP wording)"
+    (fact,) = read(conditions=[sciatica]).facts
+    assert fact.code == "http://hl7.org/fhir/sid/icd-10-cm|M54.41"
+    assert fact.label == "Sciatica, right (GP wording)"
+    assert fact.verification_status is None
+
+
+def test_a_note_that_says_worsening_makes_a_finding_progressive() -> None:
+    numb = condition("R20.2", note=[{"text": "worse"}, {"text": "worsening since March"}])
+    (fact,) = read(conditions=[numb]).facts
+    assert fact.progressive
+
+
+def test_a_finding_written_as_denied_is_negated() -> None:
+    denied = {
+        "resourceType": "Condition",
+        "id": "d",
+        "subject": {"reference": "Patient/p"},
+        "code": {"text": "denies numbness in the right leg"},
+    }
+    (fact,) = read(conditions=[denied]).facts
+    assert fact.negated
+
+
+def test_region_and_side_from_the_words_of_the_record() -> None:
+    generic = condition("M54.9", text="neck pain", rid="g")
+    site_text = condition("M54.9", rid="s", bodySite=[{"text": "lower back"}])
+    both = condition("M25.569", rid="b", bodySite=[{"text": "both knees"}])
+    got = {
+        f.reference: (f.region, f.side) for f in read(conditions=[generic, site_text, both]).facts
+    }
+    assert got["Condition/g"][0] == "cervical"
+    assert got["Condition/s"][0] == "lumbar"
+    assert got["Condition/b"][1] == "bilateral"
