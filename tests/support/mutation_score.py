@@ -10,7 +10,8 @@ import sys
 from collections import Counter
 
 AREAS = {"cds/engine": ("cds.engine.", 90.0), "cds/facts readers": ("cds.facts.", 85.0)}
-KILLED = frozenset({"killed", "timeout", "caught by type check"})
+KILLED = frozenset({"killed", "caught by type check"})
+"""A timeout is not counted: no code mutated here loops, so a timeout means a busy machine."""
 UNRUN = "not checked"
 
 
