@@ -1,4 +1,4 @@
-# One entry point: `make run`, `make test`, `make lint`, `make bench`.
+# One entry point: `make run`, `make test`, `make lint`, `make bench` (and `make mutation`).
 # Each target creates .venv and installs the project with its test extras when needed.
 PYTHON ?= python3
 VENV := .venv
