@@ -1,4 +1,4 @@
-# One entry point: `make run`, `make test`, `make lint`, `make bench`.
+# One entry point: `make run`, `make test`, `make lint`, `make bench` (and `make mutation`).
 # Each target creates .venv and installs the project with its test extras when needed.
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +8,7 @@ FHIR_SERVER := tests/support/fhir_server
 NODE_INSTALLED := $(FHIR_SERVER)/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench setup
+.PHONY: run test lint bench setup mutation
 
 setup: $(INSTALLED)
 
@@ -50,3 +50,12 @@ lint: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench
+
+# Mutation testing of the engine and the clinical readers ([tool.mutmut] in pyproject.toml),
+# with the fast tests only; not part of `make test` (it takes tens of minutes). Starts afresh
+# each time; AREA=engine or AREA=facts scopes a run to one area.
+MUTANTS := $(if $(filter engine,$(AREA)),'cds.engine.*',$(if $(filter facts,$(AREA)),'cds.facts.*'))
+mutation: $(INSTALLED)
+	rm -rf mutants
+	nice -n 15 $(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/python -m tests.support.mutation_score

@@ -53,7 +53,7 @@ def condition_facts(
     body = body_site(model.bodySite or (), term)
     code_text = model.code.text if model.code is not None else None
     notes = " ".join(n.text for n in model.note or () if n.text)
-    progressive = _progressive(term, code_text, notes)
+    progressive = says_progressive(term, code_text, notes)
     status = _Status(
         reference, current, onset, abatement, to_date(model.recordedDate), clinical, verification
     )
@@ -134,7 +134,8 @@ def coding_display(code: Codeable | None, match: CodeMatch) -> str:
     return entry.display[:120]
 
 
-def _progressive(term: Terminology, *texts: str | None) -> bool:
+def says_progressive(term: Terminology, *texts: str | None) -> bool:
+    """Any of the texts has a word of progression ("worsening", "progressive", ...)."""
     words = term.keywords.progressive
     return any(not words.isdisjoint(term.keywords.tokens(text)) for text in texts if text)
 

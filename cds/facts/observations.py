@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from cds.facts.conditions import coding_display
+from cds.facts.conditions import coding_display, says_progressive
 from cds.facts.fhir.codeable import Codeable
 from cds.facts.fhir.dates import to_date
 from cds.facts.fhir.resources import ObservationRead
@@ -98,15 +98,23 @@ def observation_facts(
     for match in with_site_meaning(matches, sites, body.side, term):
         label = (code_text or coding_display(model.code, match))[:120]
         site = site_of(match, body, code_text, term)
-        facts.append(_fact(reference, match, label, site, effective, absent))
+        progressive = says_progressive(term, code_text, model.valueString)
+        facts.append(_fact(reference, match, label, site, effective, absent, progressive))
     for note in read:
         site = site_of(note.match, body, note.label, term)
-        facts.append(_fact(reference, note.match, note.label, site, note.time or effective, False))
+        when = note.time or effective
+        facts.append(_fact(reference, note.match, note.label, site, when, False, False))
     return [f for f in facts if f is not None]
 
 
 def _fact(
-    reference: str, match: CodeMatch, label: str, site: Site, when: date | None, absent: bool
+    reference: str,
+    match: CodeMatch,
+    label: str,
+    site: Site,
+    when: date | None,
+    absent: bool,
+    progressive: bool,
 ) -> Fact | None:
     state = text_state(match, True)
     if state is None:
@@ -128,7 +136,7 @@ def _fact(
         side=site.side,
         onset=when,
         recorded=when,
-        progressive=match.progressive,
+        progressive=match.progressive or progressive,
         assertion=match.assertion,
     )
 

@@ -62,7 +62,7 @@ def site_of(match: CodeMatch, body: Site, code_text: str | None, term: Terminolo
     if side == "unknown":
         side = as_side(match.side) if match.side else body.side
     if code_text:
-        if joint is None and "joint-complaint" in match.concept.roles:
+        if joint is None:
             joint = term.keywords.joint_of(code_text)
         if region in (None, "unspecified") and "back-complaint" in match.concept.roles:
             region = term.keywords.region_of(code_text) or region
