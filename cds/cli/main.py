@@ -102,6 +102,10 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--since", type=_when)
     report.add_argument("--format", choices=("text", "json", "csv"), default="text")
     report.set_defaults(run=_report)
+
+    from cds.cli.population import add_commands
+
+    add_commands(commands, _when)
     return root
 
 
