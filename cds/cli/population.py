@@ -51,6 +51,7 @@ def _population(args: argparse.Namespace) -> int:
 def _synth(args: argparse.Namespace) -> int:
     from cds.population.errors import PopulationError
     from cds.population.synth import synthesize
+    from cds.population.variation import Odds
 
     try:
         written = synthesize(
@@ -60,6 +61,7 @@ def _synth(args: argparse.Namespace) -> int:
             fixtures=Path(args.fixtures),
             zipped=args.gzip,
             malformed=args.malformed,
+            odds=Odds(noise=args.noise),
         )
     except PopulationError as exc:
         return _fail(exc.message)
@@ -105,6 +107,9 @@ def add_commands(commands: Any, when: Callable[[str], datetime]) -> None:
     synth.add_argument("--gzip", action="store_true", help="write .ndjson.gz files")
     synth.add_argument(
         "--malformed", type=float, default=0.002, help="share of lines broken (default 0.002)"
+    )
+    synth.add_argument(
+        "--noise", type=int, default=12, help="everyday resources per patient, on average"
     )
     synth.add_argument("--fixtures", default="fixtures", help="the scenarios to vary")
     synth.set_defaults(run=_synth)
