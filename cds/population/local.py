@@ -12,7 +12,7 @@ import resource
 import shutil
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -47,19 +47,19 @@ def bucket_count(files: list[ExportFile], wanted: int | None = None) -> int:
 def _in_pool(
     pool: ProcessPoolExecutor,
     calls: list[Callable[[], T]],
-    progress: Progress,
     weights: list[int],
-    note: Callable[[T], str],
+    progress: Progress,
+    counted: Callable[[T], int] = lambda result: 0,
 ) -> list[T]:
     """Results in the order of `calls`, advancing the progress bar as each finishes."""
-    futures: dict[Future[T], int] = {pool.submit(call): i for i, call in enumerate(calls)}
-    results: list[T | None] = [None] * len(calls)
+    futures = {pool.submit(call): i for i, call in enumerate(calls)}
+    results: dict[int, T] = {}
     for future in as_completed(futures):
         index = futures[future]
-        result = results[index] = future.result()
-        progress.advance(weights[index], note(result))
+        results[index] = future.result()
+        progress.advance(weights[index], counted(results[index]))
     progress.close()
-    return [r for r in results if r is not None]
+    return [results[i] for i in range(len(calls))]
 
 
 def _malformed(pieces: list[Chunk], outcomes: list[SplitOutcome]) -> MalformedLines:
@@ -95,26 +95,19 @@ def run_local(
             outcomes = _in_pool(
                 pool,
                 [partial(split, piece, i, work, buckets) for i, piece in enumerate(pieces)],
-                Progress("reading   ", sum(p.end - p.start for p in pieces)),
                 [p.end - p.start for p in pieces],
-                lambda outcome: "",
+                Progress("reading", sum(p.end - p.start for p in pieces)),
             )
             malformed = _malformed(pieces, outcomes)
-            seen = [0]
-
-            def patients(tally: Tally) -> str:
-                seen[0] += tally.patients
-                return f"{seen[0]:,} patients"
-
             tallies = _in_pool(
                 pool,
                 [
                     partial(evaluate_bucket, work, b, parts / f"{b:05d}.ndjson", now)
                     for b in range(buckets)
                 ],
-                Progress("evaluating", buckets),
                 [1] * buckets,
-                patients,
+                Progress("evaluating", buckets, "patients"),
+                lambda tally: tally.patients,
             )
         total = Tally()
         with patients_out.open("wb") as out:

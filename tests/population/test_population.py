@@ -79,6 +79,9 @@ def test_malformed_lines_are_named_counted_and_skipped(
     (export / "Condition.ndjson").write_text("\n".join(conditions) + "\n")
     with (export / "Patient.ndjson").open("a") as patients:
         patients.write("[1, 2]\n")
+    unreadable = json.loads(conditions[0]) | {"id": "bad-date", "onsetDateTime": "yesterday"}
+    with (export / "Condition.ndjson").open("a") as more:
+        more.write(json.dumps(unreadable) + "\n")
 
     code, _, err = cds(
         capsys, "population", str(export), "--now", NOW, "--out", str(tmp_path / "out")
@@ -92,7 +95,10 @@ def test_malformed_lines_are_named_counted_and_skipped(
     skipped = summary(tmp_path / "out")["skippedAsMalformed"]
     assert skipped["lines"] == 3
     assert skipped["linesByType"] == {"Condition": 2, "Patient": 1}
-    assert len(results(tmp_path / "out")) == len(expected)
+    assert skipped["resources"] == 1
+    rows = results(tmp_path / "out")
+    assert len(rows) == len(expected)
+    assert rows[unreadable["subject"]["reference"].removeprefix("Patient/")]["skipped"] == 1
 
 
 def test_files_are_picked_by_exact_type_gzip_and_several_per_type(
