@@ -17,7 +17,7 @@ from pathlib import Path
 
 import orjson
 
-from cds.data.documents import record_from_document
+from cds.data.prefetch import read_prefetched
 from cds.population.errors import PopulationError
 from cds.population.export import READ_TYPES
 from cds.population.variation import Odds, Variation, twins
@@ -26,6 +26,7 @@ from cds.types import JSON
 
 BLOCK = 2_000
 """Patients whose lines are shuffled together."""
+NO_LIMIT = 10**9
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +37,19 @@ class Written:
     files: int
 
 
+def prefetched(request: JSON) -> list[JSON]:
+    """Every resource of a CDS Hooks request's prefetch, whatever its key."""
+    resources: list[JSON] = []
+    for key, value in (request.get("prefetch") or {}).items():
+        resources += read_prefetched(key, value, NO_LIMIT) or []
+    return resources
+
+
 def scenarios(fixtures: Path) -> list[list[JSON]]:
     """Each scenario's patient record (its prefetch), as resources."""
     found = []
     for path in sorted(fixtures.glob("*.json")):
-        _, record = record_from_document(orjson.loads(path.read_bytes()))
-        resources = [record.patient] if record.patient else []
-        resources += record.conditions + record.observations + record.service_requests
-        found.append(resources)
+        found.append(prefetched(orjson.loads(path.read_bytes())["request"]))
     if not found:
         raise PopulationError(f"{fixtures} holds no scenario to vary (see --fixtures)")
     return found

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from cds.cli.main import main
-from tests.support.scenarios import load_scenarios, record_from_request
+from cds.population.synth import prefetched
+from tests.support.scenarios import load_scenarios
 
 NOW = "2026-06-01T09:00:00Z"
 """The scenarios' clock."""
@@ -24,13 +25,12 @@ def write_scenarios(folder: Path) -> dict[str, list[tuple[str, str]]]:
     for scenario in load_scenarios():
         if scenario.hook != "patient-view":
             continue
-        record = record_from_request(scenario.request)
-        resources = [record.patient] if record.patient else []
-        resources += record.conditions + record.observations + record.service_requests
-        for resource in resources:
+        for resource in prefetched(scenario.request):
             files.setdefault(resource["resourceType"], []).append(json.dumps(resource))
         cards = scenario.expect["cards"]
-        expected[record.patient_id] = sorted((c["topic"], c["indicator"]) for c in cards)
+        expected[scenario.request["context"]["patientId"]] = sorted(
+            (c["topic"], c["indicator"]) for c in cards
+        )
     for resource_type, lines in files.items():
         (folder / f"{resource_type}.ndjson").write_text("\n".join(lines) + "\n")
     return expected
