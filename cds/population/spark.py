@@ -103,10 +103,11 @@ def _outcomes(session: Any, files: list[ExportFile], now: datetime) -> Any:
         F.when((claimed == F.col("type")) & candidate.rlike(f"^{PATIENT_ID.pattern}$"), candidate),
     )
     key = F.udf(_key, "struct<patient:string,reason:string>")
-    unkeyed = (
+    unkeyed = (  # few lines, read twice below: kept rather than computed again from the files
         keyed.where(F.col("patient").isNull())
         .withColumn("checked", key("type", "value"))
         .select("type", "value", "file", "checked.patient", "checked.reason")
+        .persist()
     )
     recovered = unkeyed.where(F.col("patient").isNotNull()).select(
         "type", "value", "file", "patient"
