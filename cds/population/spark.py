@@ -134,8 +134,12 @@ def run_spark(
     session = _session(master)
     tally, malformed = Tally(), MalformedLines()
     try:
+        # Evaluated by all executors at once and kept there; then streamed to the driver one
+        # partition at a time (toLocalIterator alone would evaluate one partition at a time).
+        outcomes = _outcomes(session, files, now).persist()
+        outcomes.count()
         with patients_out.open("w", encoding="utf-8") as out:
-            for row in _outcomes(session, files, now).toLocalIterator():
+            for row in outcomes.toLocalIterator():
                 if row.result is not None:
                     out.write(row.result + "\n")
                     tally.add(PatientResult.from_json(row.result.encode()))
