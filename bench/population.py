@@ -131,7 +131,9 @@ def population(work: Path, what: str, patients: int, seed: int, noise: int, *opt
     shutil.rmtree(out, ignore_errors=True)
     command = _cds("population", str(export), "--now", NOW, "--out", str(out), *options)
     seconds, cpu, peak = _timed(command, work / "stderr.log")
-    return Run(what, patients, lines, megabytes, seconds, cpu, peak)
+    run = Run(what, patients, lines, megabytes, seconds, cpu, peak)
+    print(f"# {run}", flush=True)
+    return run
 
 
 def _table(runs: list[Run], single: float, single_cpu_ms: float) -> str:
@@ -141,9 +143,11 @@ def _table(runs: list[Run], single: float, single_cpu_ms: float) -> str:
         "|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for run in runs:
+        # Spark's Python workers are the JVM's children, never waited for: their CPU is lost
+        cpu = "-" if "spark" in run.what else f"{1000 * run.cpu_seconds / run.patients:.2f}"
         rows.append(
             f"| {run.what} | {run.patients:,} | {run.lines:,} | {run.megabytes:,.0f} "
-            f"| {run.seconds:,.1f} | {run.rate:,.0f} | {1000 * run.cpu_seconds / run.patients:.2f} "
+            f"| {run.seconds:,.1f} | {run.rate:,.0f} | {cpu} "
             f"| {run.peak_mib:,.0f} |"
         )
     rows.append(
@@ -171,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         sample = work / f"export-2000-{args.seed}-12"
         _synth(sample, 2000, args.seed, 12)
         single, single_cpu_ms = single_rate(sample, 10)
+        print(f"# single process: {single:,.0f} patients/s, {single_cpu_ms:.2f} ms CPU", flush=True)
         runs = [population(work, f"local, {args.workers} workers", n, args.seed, 12, *w)]
         if not args.no_scaling:
             for patients in (n // 4, n // 2):
