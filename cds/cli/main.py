@@ -133,6 +133,9 @@ def parser() -> argparse.ArgumentParser:
         "--days", type=int, help="keep this many days (default: CDS_RETENTION_DAYS, 400)"
     )
     purge.set_defaults(run=_purge)
+    from cds.cli.population import add_commands
+
+    add_commands(commands, _when)
     return root
 
 

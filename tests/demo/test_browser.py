@@ -2,7 +2,6 @@
 the CDS Hooks sandbox's flow from a page on another origin against the demo FHIR server."""
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,32 +17,16 @@ from starlette.routing import Route
 
 from cds.demo.fhir_server import day_offset, served_scenarios, shift_dates
 from cds.demo.preview import engine_outcome
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS, skip_without_chromium
 from tests.support.service import OWN_URL, running_app, running_service
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ROOT = Path(__file__).parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
 SHIFT = day_offset(datetime.now(UTC).date())
 """The service runs on the real clock, as under `make run` (the page dates its feedback now):
 the demo server moves every date forward by the days since the fixtures' clock."""
 
-if not CHROMIUM.exists():
-    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-        pytest.fail(f"{CHROMIUM} is missing under CI: `make test` installs it", pytrace=False)
-    pytest.skip(
-        f"{CHROMIUM} is missing: apt-get install -y chromium (make test does it as root)",
-        allow_module_level=True,
-    )
+skip_without_chromium()
 
 SANDBOX_PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>sandbox-like EHR</title></head>

@@ -1,0 +1,105 @@
+"""The local engine's two passes over hash buckets on disk.
+
+Pass 1 (one piece of a file per task): each line goes to bucket crc32(patient) % N, as
+`type<TAB>patient<TAB>line`; every task writes its own file per bucket, so tasks never share one.
+Pass 2 (one bucket per task): a bucket holds all lines of its patients, few enough to group in
+memory; each patient is evaluated and written out. Memory is one bucket's lines per worker,
+however large the export.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from cds.population.chunks import Chunk, chunk_lines
+from cds.population.lines import MalformedLine, read_line
+from cds.population.malformed import KEPT
+from cds.population.patient import evaluate_patient
+from cds.population.tally import Tally
+
+WRITE_BUFFERS = 32 * 2**20
+"""Write buffers of one pass-1 task, all buckets together."""
+
+
+@dataclass(slots=True)
+class SplitOutcome:
+    lines: int = 0
+    """Lines of the piece, blank and malformed included: numbers the next piece's lines."""
+    resources: int = 0
+    malformed: int = 0
+    reasons: list[tuple[int, str]] = field(default_factory=list)
+    """(line number within the piece, reason), the first KEPT."""
+
+
+def bucket_of(patient_id: str, buckets: int) -> int:
+    return zlib.crc32(patient_id.encode()) % buckets
+
+
+def bucket_dir(work: Path, bucket: int) -> Path:
+    return work / f"{bucket:05d}"
+
+
+def split(chunk: Chunk, task: int, work: Path, buckets: int) -> SplitOutcome:
+    """Pass 1 on one piece: every readable line into its patient's bucket."""
+    outcome = SplitOutcome()
+    files: dict[int, BinaryIO] = {}
+    buffer = max(8192, min(2**18, WRITE_BUFFERS // buckets))
+    resource_type = chunk.file.resource_type
+    prefix = resource_type.encode() + b"\t"
+
+    def skip(reason: str) -> None:
+        outcome.malformed += 1
+        if len(outcome.reasons) < KEPT:
+            outcome.reasons.append((outcome.lines, reason))
+
+    try:
+        for raw in chunk_lines(chunk):
+            outcome.lines += 1
+            if not raw.strip():
+                continue
+            try:
+                patient_id, _ = read_line(resource_type, raw)
+            except MalformedLine as exc:
+                skip(str(exc))
+                continue
+            bucket = bucket_of(patient_id, buckets)
+            out = files.get(bucket)
+            if out is None:
+                folder = bucket_dir(work, bucket)
+                folder.mkdir(exist_ok=True)
+                out = files[bucket] = (folder / f"{task:06d}").open("wb", buffering=buffer)
+            out.write(prefix + patient_id.encode() + b"\t" + raw + b"\n")
+            outcome.resources += 1
+    except (OSError, EOFError, zlib.error) as exc:
+        outcome.lines += 1
+        skip(f"the file cannot be read further ({exc}); its remaining lines are not read")
+    finally:
+        for out in files.values():
+            out.close()
+    return outcome
+
+
+def evaluate_bucket(work: Path, bucket: int, part: Path, now: datetime) -> Tally:
+    """Pass 2 on one bucket: its patients grouped, evaluated, written to `part` in id order."""
+    grouped: defaultdict[str, list[tuple[str, bytes]]] = defaultdict(list)
+    folder = bucket_dir(work, bucket)
+    pieces = sorted(folder.iterdir()) if folder.exists() else []
+    for piece in pieces:
+        with piece.open("rb") as stream:
+            for line in stream:
+                kind, patient, raw = line.rstrip(b"\n").split(b"\t", 2)
+                grouped[patient.decode()].append((kind.decode(), raw))
+    tally = Tally()
+    with part.open("wb") as out:
+        for patient_id in sorted(grouped):
+            result = evaluate_patient(patient_id, grouped.pop(patient_id), now)
+            out.write(result.to_json() + b"\n")
+            tally.add(result)
+    for piece in pieces:
+        piece.unlink()
+    return tally
