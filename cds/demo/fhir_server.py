@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 PREFIX = "/demo/fhir"
 FIXTURES_DAY = date(2026, 6, 1)
 """The day every fixture is written against (at 09:00 UTC)."""
-DEFAULT_COUNT, MAX_COUNT = 50, 1000
+MAX_COUNT = 1000
+"""Also the page size of a search without `_count`: the sandbox's patient picker reads only the
+first page, so a plain `GET Patient` answers every demo patient."""
 SEARCHABLE = ("Patient", "Condition", "Observation", "ServiceRequest")
 _PREFETCH_KEYS = {
     "conditions": "Condition",
@@ -184,7 +186,7 @@ class BadSearch(ValueError):
 
 def _ints(params: dict[str, str]) -> tuple[int, int]:
     try:
-        count = int(params.get("_count", DEFAULT_COUNT))
+        count = int(params.get("_count", MAX_COUNT))
         offset = int(params.get("_offset", 0))
     except ValueError as exc:
         raise BadSearch("_count and _offset must be integers") from exc
