@@ -6,20 +6,45 @@ The result has no final newline: the caller prints it.
 import csv
 import io
 import json
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Literal
 
 from cds.store import ReasonCount, Report
+from cds.terminology import default_terminology
+from cds.terminology.model import CodeSystemConcept
 
 ReportFormat = Literal["text", "json", "csv"]
 MEASURES = ("issued", "accepted", "overridden", "ignored")
 
 
 def format_report(report: Report, fmt: ReportFormat) -> str:
+    report = with_displays(report, default_terminology().code_systems)
     if fmt == "json":
         return json.dumps(_as_json(report), indent=2)
     if fmt == "csv":
         return _as_csv(report)
     return _as_text(report)
+
+
+def with_displays(
+    report: Report, code_systems: Mapping[str, tuple[CodeSystemConcept, ...]]
+) -> Report:
+    """Reasons a client sent as system and code only, named from the service's CodeSystems."""
+    names = {(c.system, c.code): c.display for concepts in code_systems.values() for c in concepts}
+
+    def named(reason: ReasonCount) -> ReasonCount:
+        coding = reason.reason
+        if coding is None or coding.display:
+            return reason
+        display = names.get((coding.system or "", coding.code))
+        return replace(reason, reason=replace(coding, display=display)) if display else reason
+
+    topics = [
+        replace(topic, override_reasons=tuple(named(r) for r in topic.override_reasons))
+        for topic in report.topics
+    ]
+    return replace(report, topics=tuple(topics))
 
 
 def _as_json(report: Report) -> dict[str, object]:
