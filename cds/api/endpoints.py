@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cds import metrics
+from cds.api.about import about_url
 from cds.api.body import read_json_object, validate
 from cds.api.runtime import Runtime
 from cds.cards.issued import IssuedCard
@@ -183,8 +184,10 @@ async def call_service(request: Request) -> Response:
             )
         phash = patient_hash(record.patient_id, runtime.hash_key)
         cards = await _issue(runtime, evaluation.cards, phash, now, service.id, hook_instance)
+        about = about_url(runtime.settings.public_base_url, request)
         for card in cards:
             metrics.CARDS.labels(card.topic, card.card["indicator"]).inc()
+            card.card["source"] = {**card.card["source"], "url": f"{about}#{card.topic}"}
         status = 200
         return JsonResponse({"cards": [card.card for card in cards]})
     except CdsError as exc:

@@ -344,3 +344,28 @@ def test_pama_imaging_screen_shows_the_lumbar_imaging_card(demo_service: str, pa
     assert signed.locator(".summary").all_inner_texts() == [expected["summary"]]
     labels = signed.locator("button.suggestion").all_inner_texts()
     assert labels and not any("physiotherapy" in label for label in labels)
+
+
+def test_a_cards_source_link_opens_its_topic_on_the_about_page(
+    demo_service: str, page: Page
+) -> None:
+    request = shift_dates(_red_flag().request, SHIFT)
+    cards = httpx.post(
+        f"{demo_service}/cds-services/spinal-origin-patient-view",
+        json={k: v for k, v in request.items() if k != "fhirServer"},
+        timeout=30,
+    ).json()["cards"]
+    card = next(c for c in cards if c["source"]["topic"]["code"] == "red-flag")
+
+    page.goto(card["source"]["url"])
+    assert page.locator("h1").inner_text().startswith("Spinal-origin CDS")
+    assert (
+        page.locator("section.topic:target h3")
+        .inner_text()
+        .startswith(card["source"]["topic"]["display"])
+    )
+    guideline = page.locator("section.topic:target a").first
+    assert guideline.get_attribute("href") in {link["url"] for link in card["links"]}
+    assert page.get_by_role("heading", name="Rules and thresholds").is_visible()
+    assert page.get_by_role("cell", name="Radiating pain along a nerve pathway").first.is_visible()
+    page.screenshot(path=str(SCREENSHOTS / "about.png"), full_page=False)
