@@ -18,8 +18,8 @@ export UV_PYTHON_DOWNLOADS := never
 # The image's base: the official slim Python, or on machines that reach no container registry
 # the one ../shared/tools/container-base builds from Debian packages (when Docker answers).
 CONTAINER_BASE := ../shared/tools/container-base
-BASE_IMAGE ?= $(shell [ -x $(CONTAINER_BASE) ] && docker info >/dev/null 2>&1 \
-	&& $(CONTAINER_BASE) 2>/dev/null || echo python:3.11-slim)
+BASE_IMAGE ?= $(shell [ -f $(CONTAINER_BASE) ] && docker info >/dev/null 2>&1 \
+	&& bash $(CONTAINER_BASE) 2>/dev/null || echo python:3.11-slim)
 IMAGE ?= spinal-cds
 
 .PHONY: run test lint bench setup lock image
