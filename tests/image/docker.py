@@ -100,8 +100,8 @@ class Container:
 def running(image: str, *args: str, command: tuple[str, ...] = ()) -> Iterator[Container]:
     """A container of `image` started with `docker run` options `args`, removed afterwards."""
     name = f"spinal-cds-test-{secrets.token_hex(4)}"
-    docker("run", "--detach", "--name", name, *args, image, *command, timeout=300)
     try:
+        docker("run", "--detach", "--name", name, *args, image, *command, timeout=300)
         yield Container(name)
     finally:
         subprocess.run(["docker", "rm", "--force", name], capture_output=True, check=False)
