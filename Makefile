@@ -1,5 +1,6 @@
-# One entry point: `make run`, `make test`, `make lint`, `make bench` (and `make mutation`).
-# Each target creates .venv and installs the project with its test extras when needed.
+# One entry point: `make run`, `make test`, `make lint`, `make bench`, `make image`, `make lock`
+# (and `make mutation`). Each target creates .venv and installs exactly what uv.lock pins
+# (runtime and test) when needed.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,15 +9,38 @@ FHIR_SERVER := tests/support/fhir_server
 NODE_INSTALLED := $(FHIR_SERVER)/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench setup mutation
+# uv at the version pyproject.toml requires, installed from PyPI into .uv/ when missing.
+UV_VERSION := $(shell sed -n 's/^required-version = "==\(.*\)"$$/\1/p' pyproject.toml)
+UV_DIR := .uv
+UV := $(UV_DIR)/bin/uv
+UV_READY := $(UV_DIR)/.uv-$(UV_VERSION)
+export UV_PYTHON_DOWNLOADS := never
+
+# The image's base: the official slim Python, or on machines that reach no container registry
+# the one ../shared/tools/container-base builds from Debian packages (when Docker answers).
+CONTAINER_BASE := ../shared/tools/container-base
+BASE_IMAGE ?= $(shell [ -f $(CONTAINER_BASE) ] && docker info >/dev/null 2>&1 \
+	&& bash $(CONTAINER_BASE) 2>/dev/null || echo python:3.11-slim)
+IMAGE ?= spinal-cds
+
+.PHONY: run test lint bench setup lock image mutation
 
 setup: $(INSTALLED)
 
-$(INSTALLED): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+$(UV_READY):
+	test -x $(UV_DIR)/bin/python || $(PYTHON) -m venv $(UV_DIR)
+	$(UV_DIR)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	touch $@
+
+$(INSTALLED): pyproject.toml uv.lock | $(UV_READY)
+	$(UV) sync --locked --extra test --python $(PYTHON)
+	touch $@
+
+# Re-resolve uv.lock from pyproject.toml, keeping every pin that still fits. After a merge
+# that conflicted in uv.lock, it starts again from our side of the lock.
+lock: | $(UV_READY)
+	if grep -q '^<<<<<<<' uv.lock 2>/dev/null; then git checkout --ours -- uv.lock; fi
+	$(UV) lock
 
 $(NODE_INSTALLED): $(FHIR_SERVER)/package-lock.json
 	npm ci --prefix $(FHIR_SERVER) --no-audit --no-fund --loglevel=error
@@ -31,7 +55,7 @@ run: $(INSTALLED)
 	$(BIN)/cds serve
 
 test: $(INSTALLED) $(NODE_INSTALLED) | $(CHROMIUM)
-	$(BIN)/pytest
+	BASE_IMAGE=$(BASE_IMAGE) $(BIN)/pytest
 
 # Browser tests drive Debian's chromium through Playwright (no browser download).
 $(CHROMIUM):
@@ -59,3 +83,6 @@ mutation: $(INSTALLED)
 	rm -rf mutants
 	nice -n 15 $(BIN)/mutmut run --max-children 2 $(MUTANTS)
 	$(BIN)/python -m tests.support.mutation_score
+
+image:
+	docker build --network host --build-arg BASE_IMAGE=$(BASE_IMAGE) -t $(IMAGE) .

@@ -14,7 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from cds.api import endpoints
+from cds.api import about, endpoints
 from cds.api.endpoints import JsonResponse
 from cds.api.openapi import route_docs
 from cds.api.runtime import Runtime, StoreConnection, StoreTokenLedger, system_clock
@@ -194,6 +194,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/healthz", endpoints.healthz, methods=["GET"], **doc["/healthz"])
     app.add_api_route("/readyz", endpoints.readyz, methods=["GET"], **doc["/readyz"])
     app.add_api_route("/metrics", endpoints.metrics_endpoint, methods=["GET"], **doc["/metrics"])
+    app.add_api_route(about.PATH, about.about, methods=["GET"], include_in_schema=False)
     if settings.demo:
         app.include_router(demo_fhir_router(settings.fixtures_dir, _clock(settings)))
         app.include_router(preview_router(settings.fixtures_dir, _clock(settings)))

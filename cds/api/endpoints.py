@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cds import metrics
+from cds.api.about import about_url
 from cds.api.body import read_json_object
 from cds.api.runtime import Runtime
 from cds.cards.issued import IssuedCard
@@ -212,10 +213,15 @@ async def call_service(request: Request) -> Response:
         phash = patient_hash(record.patient_id, runtime.hash_key)
         patient = (caller, phash)
         cards = await _issue(runtime, evaluation.cards, patient, now, service.id, hook_instance)
+        about = about_url(runtime.settings.public_base_url, request)
+        shown = []
         for card in cards:
             metrics.CARDS.labels(card.topic, card.indicator).inc()
+            body = card.card
+            body["source"] = {**body["source"], "url": f"{about}#{card.topic}"}
+            shown.append(body)
         status = 200
-        return JsonResponse({"cards": [card.card for card in cards]})
+        return JsonResponse({"cards": shown})
     except CdsError as exc:
         status = exc.status_code
         raise

@@ -9,9 +9,13 @@ import csv
 import io
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Literal
 
 from cds.store import ReasonCount, Report
+from cds.terminology import default_terminology
+from cds.terminology.model import CodeSystemConcept
 
 ReportFormat = Literal["text", "json", "csv"]
 MEASURES = ("issued", "accepted", "overridden", "ignored")
@@ -31,11 +35,34 @@ def printable(text: str) -> str:
 
 
 def format_report(report: Report, fmt: ReportFormat) -> str:
+    report = with_displays(report, default_terminology().code_systems)
     if fmt == "json":
         return json.dumps(_as_json(report), indent=2)
     if fmt == "csv":
         return _as_csv(report)
     return _as_text(report)
+
+
+def with_displays(
+    report: Report, code_systems: Mapping[str, tuple[CodeSystemConcept, ...]]
+) -> Report:
+    """Reasons a client sent as system and code only, named from the service's CodeSystems."""
+    names = {(c.system, c.code): c.display for concepts in code_systems.values() for c in concepts}
+
+    def named(reason: ReasonCount) -> ReasonCount:
+        coding = reason.reason
+        if coding is None or coding.display:
+            return reason
+        display = names.get((coding.system or "", coding.code))
+        if not display:
+            return reason
+        return replace(reason, reason=coding.model_copy(update={"display": display}))
+
+    topics = [
+        replace(topic, override_reasons=tuple(named(r) for r in topic.override_reasons))
+        for topic in report.topics
+    ]
+    return replace(report, topics=tuple(topics))
 
 
 def _as_json(report: Report) -> dict[str, object]:

@@ -27,7 +27,9 @@ from cds.types import JSON
 log = logging.getLogger(__name__)
 
 PREFIX = "/demo/fhir"
-DEFAULT_COUNT, MAX_COUNT = 50, 1000
+MAX_COUNT = 1000
+"""Also the page size of a search without `_count`: the sandbox's patient picker reads only the
+first page, so a plain `GET Patient` answers every demo patient."""
 SEARCHABLE = ("Patient", "Condition", "Observation", "ServiceRequest", "MedicationRequest")
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})((?:T[0-9:.]+)?(?:Z|[+-]\d{2}:\d{2})?)")
 _NOT_DATES = frozenset({"id", "reference", "fullUrl", "url", "system", "code", "version"})
@@ -145,7 +147,7 @@ class BadSearch(ValueError):
 
 def _ints(params: dict[str, str]) -> tuple[int, int]:
     try:
-        count = int(params.get("_count", DEFAULT_COUNT))
+        count = int(params.get("_count", MAX_COUNT))
         offset = int(params.get("_offset", 0))
     except ValueError as exc:
         raise BadSearch("_count and _offset must be integers") from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cds.facts.fhir.resources import ServiceRequestRead
+from cds.facts.labels import shortened
 from cds.facts.model import DraftOrder, OrderSite, Referral
 from cds.facts.select import match_codeable
 from cds.facts.sites import as_side, body_site
@@ -52,7 +53,7 @@ def draft_order(
     if not sites and not reasons:
         return None
     label = code_text or (watched[0].entry.display if watched else "") or kind
-    return DraftOrder(reference, kind, label[:80], sites, reasons)
+    return DraftOrder(reference, kind, shortened(label, 80), sites, reasons)
 
 
 def _sites(

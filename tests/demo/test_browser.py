@@ -30,19 +30,35 @@ skip_without_chromium()
 
 SANDBOX_PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>sandbox-like EHR</title></head>
-<body><h1>Cards</h1><ul id="cards"></ul><p id="feedback"></p><p id="error"></p>
+<body><h1>Patients</h1><ul id="picker"></ul>
+<h1>Cards</h1><ul id="cards"></ul><p id="feedback"></p><p id="error"></p>
 <script>
-const SERVICE = __SERVICE__, FHIR = __FHIR__, PATIENT = __PATIENT__;
+const SERVICE = __SERVICE__, FHIR = __FHIR__;
+const fhir = {headers: {Accept: "application/fhir+json"}};
 async function json(url, options) {
   const response = await fetch(url, options);
   if (!response.ok) throw new Error(url + " answered " + response.status);
   return response.json();
 }
-async function run() {
+function failed(error) { document.getElementById("error").textContent = String(error); }
+// Like the sandbox's patient picker: the first page of a plain search, no `next` followed.
+async function pick() {
+  const bundle = await json(FHIR + "/Patient", fhir);
+  for (const entry of bundle.entry || []) {
+    const button = document.createElement("button");
+    button.dataset.id = entry.resource.id;
+    button.textContent = (entry.resource.name || [{}])[0].family || entry.resource.id;
+    button.onclick = () => run(entry.resource.id).catch(failed)
+      .finally(() => { document.body.dataset.done = "yes"; });
+    const item = document.createElement("li");
+    item.append(button);
+    document.getElementById("picker").append(item);
+  }
+}
+async function run(patientId) {
   const discovery = await json(SERVICE + "/cds-services");
   const service = discovery.services.find((s) => s.hook === "patient-view");
-  const fhir = {headers: {Accept: "application/fhir+json"}};
-  const patient = await json(FHIR + "/Patient/" + PATIENT, fhir);
+  const patient = await json(FHIR + "/Patient/" + patientId, fhir);
   const context = {userId: "Practitioner/sandbox", patientId: patient.id};
   const prefetch = {};
   for (const [key, template] of Object.entries(service.prefetch)) {
@@ -62,17 +78,16 @@ async function run() {
     document.getElementById("cards").append(item);
   }
   const first = answer.cards[0];
+  const accepted = (first.suggestions || []).slice(0, 1).map((s) => ({id: s.uuid}));
   const feedback = await fetch(SERVICE + "/cds-services/" + service.id + "/feedback", {
     method: "POST",
     headers: {"Content-Type": "application/json"},
     body: JSON.stringify({feedback: [{card: first.uuid, outcome: "accepted",
-      acceptedSuggestions: [{id: first.suggestions[0].uuid}],
-      outcomeTimestamp: new Date().toISOString()}]}),
+      acceptedSuggestions: accepted, outcomeTimestamp: new Date().toISOString()}]}),
   });
   document.getElementById("feedback").textContent = String(feedback.status);
 }
-run().catch((error) => { document.getElementById("error").textContent = String(error); })
-  .finally(() => { document.body.dataset.done = "yes"; });
+pick().catch(failed).finally(() => { document.body.dataset.listed = "yes"; });
 </script></body></html>
 """
 
@@ -179,10 +194,19 @@ def test_preview_shows_an_actioned_red_flag_and_low_start_back_risk(
     page.screenshot(path=str(SCREENSHOTS / "preview-start-back-low-risk.png"), full_page=True)
 
 
-def test_sandbox_flow_from_another_origin(
+def _red_flag() -> Any:
+    """A patient-view scenario whose cards include a red flag."""
+    for scenario in served_scenarios(ROOT / "fixtures").items:
+        topics = {card["source"]["topic"]["code"] for card in engine_outcome(scenario).cards}
+        if scenario.hook == "patient-view" and "red-flag" in topics:
+            return scenario
+    raise AssertionError("no patient-view fixture with a red-flag card")
+
+
+def test_sandbox_flow_picks_a_red_flag_patient_from_another_origin(
     demo_service: str, ehr: tuple[str, dict[str, str]], page: Page
 ) -> None:
-    scenario, _ = _with_suggestion()
+    scenario = _red_flag()
     request = shift_dates(scenario.request, SHIFT)
     direct = httpx.post(
         f"{demo_service}/cds-services/spinal-origin-patient-view",
@@ -193,13 +217,16 @@ def test_sandbox_flow_from_another_origin(
     assert expected
 
     ehr_origin, ehr_page = ehr
-    ehr_page["html"] = (
-        SANDBOX_PAGE.replace("__SERVICE__", json.dumps(demo_service))
-        .replace("__FHIR__", json.dumps(demo_service + "/demo/fhir"))
-        .replace("__PATIENT__", json.dumps(scenario.patient_id))
+    ehr_page["html"] = SANDBOX_PAGE.replace("__SERVICE__", json.dumps(demo_service)).replace(
+        "__FHIR__", json.dumps(demo_service + "/demo/fhir")
     )
+    patients = {s.patient_id for s in served_scenarios(ROOT / "fixtures").items}
     assert ehr_origin != demo_service
     page.goto(ehr_origin + "/")
+    page.wait_for_selector("body[data-listed=yes]")
+    listed = page.locator("#picker button")
+    assert {listed.nth(i).get_attribute("data-id") for i in range(listed.count())} == patients
+    page.locator(f'#picker button[data-id="{scenario.patient_id}"]').click()
     page.wait_for_selector("body[data-done=yes]")
     assert page.locator("#error").inner_text() == ""
     assert page.locator("#cards li").all_inner_texts() == expected
@@ -332,3 +359,28 @@ def test_pama_imaging_screen_shows_the_lumbar_imaging_card(
     assert signed.locator(".summary").all_inner_texts() == [expected["summary"]]
     labels = signed.locator("button.suggestion").all_inner_texts()
     assert labels and not any("physiotherapy" in label for label in labels)
+
+
+def test_a_cards_source_link_opens_its_topic_on_the_about_page(
+    demo_service: str, page: Page
+) -> None:
+    request = shift_dates(_red_flag().request, SHIFT)
+    cards = httpx.post(
+        f"{demo_service}/cds-services/spinal-origin-patient-view",
+        json={k: v for k, v in request.items() if k != "fhirServer"},
+        timeout=30,
+    ).json()["cards"]
+    card = next(c for c in cards if c["source"]["topic"]["code"] == "red-flag")
+
+    page.goto(card["source"]["url"])
+    assert page.locator("h1").inner_text().startswith("Spinal-origin CDS")
+    assert (
+        page.locator("section.topic:target h3")
+        .inner_text()
+        .startswith(card["source"]["topic"]["display"])
+    )
+    guideline = page.locator("section.topic:target a").first
+    assert guideline.get_attribute("href") in {link["url"] for link in card["links"]}
+    assert page.get_by_role("heading", name="Rules and thresholds").is_visible()
+    assert page.get_by_role("cell", name="Radiating pain along a nerve pathway").first.is_visible()
+    page.screenshot(path=str(SCREENSHOTS / "about.png"), full_page=False)

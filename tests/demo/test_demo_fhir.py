@@ -263,6 +263,18 @@ def test_fixture_patients_are_unique_and_servable() -> None:
     assert len(scenarios.items) >= 2
 
 
+def test_a_plain_patient_search_lists_every_fixture_patient_on_one_page(tmp_path: Path) -> None:
+    """The sandbox's patient picker shows the first page of `GET Patient` and follows no `next`."""
+    patients = {s.patient_id for s in served_scenarios(FIXTURES).items}
+    assert len(patients) > 50, "fewer fixture patients than a common default page size"
+    settings = {"database_url": f"sqlite:///{tmp_path / 'db.sqlite3'}", "now": DEMO_NOW}
+    with running_service(demo=True, fixtures_dir=FIXTURES, **settings) as base_url:
+        first = httpx.get(base_url + FHIR + "/Patient").json()
+    assert first["total"] == len(patients)
+    assert set(_ids(first)) == patients
+    assert [link["relation"] for link in first["link"]] == ["self"]
+
+
 def test_the_service_fetching_from_the_demo_gets_the_fixtures_cards(tmp_path: Path) -> None:
     """What the sandbox does: no prefetch, the service fetches from /demo/fhir itself."""
     scenarios = served_scenarios(FIXTURES).items

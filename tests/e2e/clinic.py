@@ -91,11 +91,14 @@ def reason(card: Json, code: str = "already-assessed") -> Json:
     return coding
 
 
-def overridden(card: Json | str, code: str = "already-assessed", minute: int = 5) -> Json:
+def overridden(
+    card: Json | str, code: str = "already-assessed", minute: int = 5, display: bool = True
+) -> Json:
+    """Overridden for the card's reason `code`: system and code only for a card uuid, or when
+    `display` is False (as some EHRs send it)."""
     uuid = card if isinstance(card, str) else card["uuid"]
-    coding = (
-        {"system": PROJECT_REASONS, "code": code} if isinstance(card, str) else reason(card, code)
-    )
+    bare = isinstance(card, str) or not display
+    coding = {"system": PROJECT_REASONS, "code": code} if bare else reason(card, code)
     return {
         "card": uuid,
         "outcome": "overridden",

@@ -84,7 +84,7 @@ def posted(client: httpx.Client, db: str) -> Iterator[str]:
         accepted(radicular[0], *physiotherapy(radicular[0]), minute=1),
         overridden(radicular[1], "already-assessed", minute=2),
         overridden(radicular[2], "already-assessed", minute=3),
-        overridden(radicular[3], "patient-declined", minute=4),
+        overridden(radicular[3], "patient-declined", minute=4, display=False),
         overridden(red[0], "not-clinically-relevant", minute=5),
         accepted(red[1], minute=6),
         overridden("never-issued-card", "already-assessed", minute=7),
@@ -118,6 +118,8 @@ def test_json(posted: str) -> None:
         for topic in report["topics"]
     }
     assert topics == EXPECTED
+    named = {(r["code"], r["display"]) for t in report["topics"] for r in t["overrideReasons"]}
+    assert ("patient-declined", "Patient declined") in named, "sent without display, named here"
     assert report["since"] is None
     assert report["unknownCardFeedback"] == 1
 
