@@ -101,9 +101,6 @@ def test_demo_endpoints_are_off(shipped: Container) -> None:
     assert shipped.call("GET", "/preview")[0] == 404
 
 
-@pytest.mark.xfail(
-    strict=True, reason="fail-closed start-up arrives with issue 16 (branch security)"
-)
 def test_refuses_to_serve_all_interfaces_without_authentication(image: str) -> None:
     with running(image, "--network", "none") as box:
         state = box.wait_for("{{.State.Status}}", {"exited"}, 60)
