@@ -7,17 +7,17 @@ from pathlib import Path
 import httpx
 
 from cds.cards.text import card_text
-from cds.demo.fhir_server import load_scenarios
+from cds.data.scenarios import FIXTURES_NOW as NOW
+from cds.demo.fhir_server import served_scenarios
 from cds.demo.preview import engine_outcome
 from cds.terminology import default_terminology
-from tests.conftest import NOW
 from tests.support.service import running_service
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 
 
 def _red_flag_request() -> dict[str, object]:
-    for scenario in load_scenarios(FIXTURES).items:
+    for scenario in served_scenarios(FIXTURES).items:
         topics = {c["source"]["topic"]["code"] for c in engine_outcome(scenario).cards}
         if scenario.hook == "patient-view" and "red-flag" in topics:
             return scenario.request
@@ -46,7 +46,7 @@ def test_the_page_shows_topics_guidelines_rules_and_versions(service: str) -> No
 def test_every_card_links_only_guidelines_the_page_lists_for_its_topic() -> None:
     listed = card_text().section("guidelines")
     links = card_text().section("links")
-    for scenario in load_scenarios(FIXTURES).items:
+    for scenario in served_scenarios(FIXTURES).items:
         for card in engine_outcome(scenario).cards:
             topic = card["source"]["topic"]["code"]
             urls = {links[key]["url"] for key in listed[topic]}

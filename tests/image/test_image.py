@@ -15,7 +15,7 @@ import httpx
 import psycopg
 import pytest
 
-from cds.demo.fhir_server import load_scenarios
+from cds.demo.fhir_server import served_scenarios
 from cds.demo.preview import engine_outcome
 from tests.image.docker import (
     BASE_IMAGE,
@@ -57,7 +57,7 @@ def image() -> str:
 @pytest.fixture(scope="module")
 def scenario() -> tuple[bytes, list[str]]:
     """A patient-view request with its prefetch, and the card summaries the tree's engine gives."""
-    for item in load_scenarios(ROOT / "fixtures").items:
+    for item in served_scenarios(ROOT / "fixtures").items:
         cards = engine_outcome(item).cards
         if item.hook == "patient-view" and cards:
             return json.dumps(item.request).encode(), [card["summary"] for card in cards]
