@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cds.evaluation import Evaluation
 from tests.support.clinical_records import (
     FINDING,
@@ -69,10 +71,18 @@ def test_a_negative_neurological_examination_is_shown_as_checked() -> None:
     assert "**Checked negative:**" not in detail(run(CHRONIC_BACK_AND_KNEE))
 
 
+def back_and_knee(days: int) -> list[dict[str, Any]]:
+    return [condition("M54.50", days_ago(days), rid="back"), condition("M25.561")]
+
+
+def test_back_pain_within_twelve_weeks_and_unscored_is_to_be_stratified_first() -> None:
+    assert "Stratify risk first" in detail(run(back_and_knee(84)))
+    assert "Stratify risk first" not in detail(run(back_and_knee(85)))
+
+
 def test_a_start_back_score_on_record_skips_the_advice_to_stratify() -> None:
-    assert "Stratify risk first" in detail(run(CHRONIC_BACK_AND_KNEE))
     score = observation("91351-7", system=LOINC, rid="sb", valueQuantity={"value": 3})
-    assert "Stratify risk first" not in detail(run(CHRONIC_BACK_AND_KNEE, [score]))
+    assert "Stratify risk first" not in detail(run(back_and_knee(20), [score]))
 
 
 def test_a_pain_score_is_listed_with_the_evidence() -> None:

@@ -162,12 +162,13 @@ def test_a_spinal_card_shows_no_inflammatory_markers() -> None:
     assert "**Markers**" not in detail(result)
 
 
-def test_a_red_flag_with_an_unknown_onset_is_asked_about_not_raised() -> None:
+def test_a_cauda_equina_symptom_with_an_unknown_onset_is_urgent_not_an_emergency() -> None:
     retention = condition("R33.9")
     del retention["onsetDateTime"]
     result = run([NEW_LOW_BACK, retention])
-    assert result.findings.red_flags == ()
-    assert [f.reference for f in result.findings.stable] == ["Condition/c-R339"]
+    (flag,) = result.findings.red_flags
+    assert (flag.flag, flag.tier, flag.route) == ("cauda-equina", "urgent", "cauda-equina-late")
+    assert result.findings.stable == ()
 
 
 def test_a_provoking_movement_counts_for_the_joint_it_names() -> None:

@@ -51,13 +51,16 @@ def test_each_flag_is_named_once_with_all_its_findings() -> None:
     assert [b.reference for b in flag.back] == ["Condition/back"]
 
 
-def test_a_cauda_equina_symptom_is_new_for_fourteen_days() -> None:
+def test_a_cauda_equina_symptom_is_an_emergency_for_fourteen_days_then_urgent() -> None:
     assert flags(run([new_back_pain(), condition("R33.9", days_ago(14))])) == [
         ("cauda-equina", "emergency")
     ]
     older = run([new_back_pain(), condition("R33.9", days_ago(15))])
-    assert flags(older) == []
-    assert [f.reference for f in older.findings.stable] == ["Condition/c-R339"]
+    assert flags(older) == [("cauda-equina", "urgent")]
+    assert older.findings.red_flags[0].route == "cauda-equina-late"
+    before_the_back_pain = run([new_back_pain(), condition("R33.9", days_ago(21))])
+    assert flags(before_the_back_pain) == []
+    assert [f.reference for f in before_the_back_pain.findings.stable] == ["Condition/c-R339"]
 
 
 def test_an_old_symptom_that_is_worsening_is_a_flag() -> None:
@@ -104,13 +107,18 @@ def test_a_temperature_of_thirty_eight_within_seven_days_is_a_fever() -> None:
     assert [m.reference for m in flag.measurements] == ["Observation/temp"]
 
 
-def test_weight_loss_needs_back_pain() -> None:
+def test_weight_loss_needs_back_pain_that_began_within_twelve_weeks() -> None:
     assert flags(run([condition("R63.4")])) == []
-    assert flags(run([new_back_pain(300), condition("R63.4")])) == [("weight-loss", "urgent")]
+    assert flags(run([new_back_pain(84), condition("R63.4")])) == [("weight-loss", "urgent")]
+    assert flags(run([new_back_pain(85), condition("R63.4")])) == []
 
 
-def test_thoracic_back_pain_is_an_urgent_flag() -> None:
-    assert flags(run([condition("M54.6", days_ago(20))])) == [("non-mechanical-pain", "urgent")]
+def test_new_thoracic_back_pain_from_fifty_is_an_urgent_flag() -> None:
+    assert flags(run([condition("M54.6", days_ago(84))], birth_date="1976-01-01")) == [
+        ("thoracic-pain", "urgent")
+    ]
+    assert flags(run([condition("M54.6", days_ago(20))], birth_date="1977-06-01")) == []
+    assert flags(run([condition("M54.6", days_ago(85))], birth_date="1976-01-01")) == []
     assert flags(run([condition("M54.6", days_ago(20), status="resolved")])) == []
 
 
@@ -121,8 +129,12 @@ def test_new_sciatica_on_both_sides_is_cauda_equina() -> None:
     assert flags(run([left])) == []
 
 
-def test_a_coded_cauda_equina_syndrome_is_always_an_emergency() -> None:
-    assert flags(run([condition("G83.4", "2020-01-01")])) == [("cauda-equina", "emergency")]
+def test_a_coded_cauda_equina_syndrome_is_an_emergency_for_fourteen_days_then_urgent() -> None:
+    assert flags(run([condition("G83.4", days_ago(14))])) == [("cauda-equina", "emergency")]
+    older = run([condition("G83.4", days_ago(15))])
+    assert flags(older) == [("cauda-equina", "urgent")]
+    assert older.findings.red_flags[0].route == "cauda-equina-late"
+    assert flags(run([condition("G83.4", "2020-01-01")])) == [("cauda-equina", "urgent")]
 
 
 def test_an_old_foot_drop_is_asked_about_not_flagged() -> None:
@@ -135,10 +147,16 @@ def test_an_old_foot_drop_is_asked_about_not_flagged() -> None:
     ]
 
 
-def test_the_red_flag_card_mentions_age_only_over_fifty() -> None:
-    conditions = [new_back_pain(), condition("R63.4")]
+def test_the_cancer_card_mentions_age_only_over_fifty() -> None:
+    conditions = [new_back_pain(), condition("Z85.3", "2015-01-01", status="resolved")]
     fifty = run(conditions, birth_date="1976-06-01")
     fifty_one = run(conditions, birth_date="1975-06-01")
     assert not fifty.findings.age_concern and fifty_one.findings.age_concern
     assert "Age over 50" not in fifty.cards[0].card["detail"]
     assert "Age over 50" in fifty_one.cards[0].card["detail"]
+
+
+def test_age_is_not_mentioned_on_a_weight_loss_card() -> None:
+    result = run([new_back_pain(), condition("R63.4")], birth_date="1950-06-01")
+    assert result.findings.age_concern and flags(result) == [("weight-loss", "urgent")]
+    assert "Age over 50" not in result.cards[0].card["detail"]
