@@ -40,7 +40,7 @@ def action_kind(raw: dict[str, Any], term: Terminology) -> ActionKind:
             return "spinal-imaging" if match.attrs.get("action") == "spinal-imaging" else "referral"
         if "lumbar-imaging" in match.concept.roles and match.attrs.get("modality") in CROSS_SECTION:
             return "spinal-imaging"
-    if _imaging(raw, term) and _spinal_site(raw, term):
+    if has_imaging_category(raw, term) and _spinal_site(raw, term):
         return "spinal-imaging"
     return "other"
 
@@ -81,7 +81,7 @@ def _reasons(raw: dict[str, Any]) -> frozenset[str]:
     )
 
 
-def _imaging(raw: dict[str, Any], term: Terminology) -> bool:
+def has_imaging_category(raw: dict[str, Any], term: Terminology) -> bool:
     category = raw.get("category")
     if not isinstance(category, list):
         return False

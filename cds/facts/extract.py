@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from cds.facts.actions import RedFlagAction, action_kind, red_flag_action
+from cds.facts.actions import RedFlagAction, action_kind, has_imaging_category, red_flag_action
 from cds.facts.conditions import condition_facts
 from cds.facts.fhir.dates import to_date, today_of, years_between
 from cds.facts.fhir.validate import CONDITION, OBSERVATION, SERVICE_REQUEST, InvalidResource
@@ -182,7 +182,7 @@ class _Collector:
             wanted = (
                 any("order-watched" in m.concept.roles for m in matches)
                 or may_be_imaging(matches)
-                or _imaging(raw, self.term)
+                or has_imaging_category(raw, self.term)
             )
         if not wanted:
             return
@@ -205,17 +205,6 @@ class _Collector:
         if self.hook != "order-select" or not selections:
             return True
         return reference in selections
-
-
-def _imaging(raw: dict[str, Any], term: Terminology) -> bool:
-    category = raw.get("category")
-    if not isinstance(category, list):
-        return False
-    return any(
-        "imaging-category" in m.concept.roles
-        for cc in category[:10]
-        for m in match_codeable(cc, term)
-    )
 
 
 def _text_read(raw: Any, resource_type: str, matches: tuple[CodeMatch, ...]) -> bool:
