@@ -210,7 +210,7 @@ class _Builder:
         joints_phrase = sites_phrase(text, finding.sites, capital=False)
         inflammatory = finding.pattern == "inflammatory"
         mechanism = text.mechanism(finding.pattern, region=region, joints=joints_phrase)
-        advice = fitted_advice(text, self.f, finding)
+        advice = fitted_advice(text, self.term.rules, self.f, finding)
         if inflammatory:
             summary = text.summary("inflammatory", sites=sites)
         elif finding.picture is not None:
@@ -322,7 +322,7 @@ class _Builder:
         facts = tuple(
             {(f.reference, f.concept): f for fd in findings for f in fd.evidence}.values()
         )
-        advice = fitted_advice(text, self.f, main)
+        advice = fitted_advice(text, self.term.rules, self.f, main)
         detail = text.detail(
             "order-spinal-origin",
             advice=advice,

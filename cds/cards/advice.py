@@ -9,10 +9,7 @@ from cds.cards.suggestions import Offer
 from cds.cards.text import CardText
 from cds.engine import Finding, Findings, PatientState
 from cds.engine.model import StartBack
-
-UPPER_REGIONS = frozenset({"cervical", "thoracic"})
-HIP_REFERRED = frozenset({"hip", "thigh", "knee"})
-LUMBAR_REGIONS = frozenset({"lumbar", "sacral", "unspecified"})
+from cds.terminology.rules import Rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,18 +27,18 @@ class Advice:
     links: tuple[str, ...]
 
 
-def fitted_advice(text: CardText, findings: Findings, finding: Finding) -> Advice:
+def fitted_advice(text: CardText, rules: Rules, findings: Findings, finding: Finding) -> Advice:
     state = findings.state
-    lower = finding.region not in UPPER_REGIONS
+    lower = finding.region not in rules.upper_regions
     joints = {s.joint for s in finding.sites}
     sciatica = any(
-        "radiating" in f.roles and (f.region or "unspecified") in LUMBAR_REGIONS
+        "radiating" in f.roles and (f.region or "unspecified") in rules.lower_back_regions
         for f in finding.evidence
     )
     return Advice(
         lower=lower,
         assess=text.word("assess", "lower" if lower else "upper"),
-        hip=text.word("assess", "hip") if lower and joints & HIP_REFERRED else "",
+        hip=text.word("assess", "hip") if lower and joints & rules.hip_referred else "",
         safety_net=lower and sciatica,
         stratification=_stratification(text, findings) if lower else "",
         nsaid=_nsaid(text, state),

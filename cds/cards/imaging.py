@@ -3,10 +3,10 @@ and suggestions the clinician may choose to replace it (CDS Hooks 2.0 `delete` p
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from cds.cards.escape import plain
 from cds.cards.issued import IssuedCard, IssuedSuggestion
 from cds.cards.suggestions import Offer, reason_references, suggestion
 from cds.engine import ImagingFinding
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from cds.cards import _Builder
 
 TOPIC: Topic = "imaging-appropriateness"
-_MARKUP = re.compile(r"([\\`*_\[\]<>&~|])")
 
 
 def imaging_card(b: _Builder, finding: ImagingFinding) -> IssuedCard:
@@ -37,7 +36,7 @@ def imaging_card(b: _Builder, finding: ImagingFinding) -> IssuedCard:
     ]
     detail = text.detail(
         TOPIC,
-        orders=[f"{escape(o.label)} (`{o.reference}`)" for o in finding.orders],
+        orders=[f"{plain(o.label)} (`{o.reference}`)" for o in finding.orders],
         level=finding.level,
         weeks=weeks,
         cms166=f"{rules.cms166.min_age}\u2013{rules.cms166.max_age}" if finding.cms166 else "",
@@ -46,7 +45,7 @@ def imaging_card(b: _Builder, finding: ImagingFinding) -> IssuedCard:
         reasons=[c.title for c in reasons],
         exclusions=_exclusions(words["exclusions"], rules.exclusions),
         radicular=bool(finding.radicular) or any("radiating" in c.roles for c in reasons),
-        stable=[f"{escape(f.label)} (`{f.reference}`)" for f in b.f.stable],
+        stable=[f"{plain(f.label)} (`{f.reference}`)" for f in b.f.stable],
         existing=b.existing(),
     )
     references = tuple(f.reference for f in facts) + tuple(
@@ -130,8 +129,3 @@ def _exclusions(names: dict[str, str], exclusions: tuple[Exclusion, ...]) -> lis
 
 def _or(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-
-
-def escape(value: str) -> str:
-    """Record text quoted in markdown: no markup, link or HTML can come from it."""
-    return _MARKUP.sub(r"\\\1", " ".join(value.split()))

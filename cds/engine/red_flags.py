@@ -154,13 +154,13 @@ class _Finder:
         back = tuple(
             b
             for b in self.current_back
-            if (b.region or "unspecified") in self.rules.cauda_equina_regions
+            if (b.region or "unspecified") in self.rules.lower_back_regions
         )
         legs = tuple(f for g in self.ctx.joints if g.site.joint in LEG_JOINTS for f in g.facts)
         radiating = tuple(
             f
             for f in self.ctx.role("radiating")
-            if (f.region or "unspecified") in self.rules.cauda_equina_regions
+            if (f.region or "unspecified") in self.rules.lower_back_regions
         )
         return _unique((*back, *legs, *radiating))
 
@@ -175,7 +175,7 @@ class _Finder:
         new = [
             f
             for f in self.ctx.role("radiating")
-            if (f.region or "unspecified") in self.rules.cauda_equina_regions
+            if (f.region or "unspecified") in self.rules.lower_back_regions
             and _asserted(f)
             and (f.progressive or self._within(f, self.rules.new_neuro_days))
         ]

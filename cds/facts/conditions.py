@@ -9,8 +9,9 @@ from datetime import date
 from cds.facts.fhir.codeable import Codeable
 from cds.facts.fhir.dates import add_years, to_date
 from cds.facts.fhir.resources import ConditionRead
+from cds.facts.matched import matched_fact
 from cds.facts.model import Fact
-from cds.facts.notes import NoteMatch, text_state
+from cds.facts.notes import NoteMatch
 from cds.facts.sites import Site, body_site, site_of
 from cds.facts.symptom_sites import with_site_meaning
 from cds.terminology import CodeMatch, Terminology
@@ -90,31 +91,18 @@ def _fact(
     progressive: bool,
     written: date | None = None,
 ) -> Fact | None:
-    state = text_state(match, status.current)
-    if state is None:
-        return None
-    current, negated = state
-    entry = match.entry
-    return Fact(
-        reference=status.reference,
-        concept=match.concept.id,
-        roles=match.concept.roles,
-        attrs=match.attrs,
-        label=label,
-        code=f"{entry.system}|{entry.code}" if match.confidence == "coded" else "text",
-        confidence="coded" if match.confidence == "coded" else "text",
-        current=current,
-        negated=negated,
-        region=site.region,
-        joint=site.joint,
-        side=site.side,
+    return matched_fact(
+        status.reference,
+        match,
+        label,
+        site,
+        current=status.current,
+        progressive=progressive,
         onset=written or status.onset,
         abatement=status.abatement,
         recorded=written or status.recorded,
         clinical_status=status.clinical,
         verification_status=status.verification,
-        progressive=progressive or match.progressive,
-        assertion=match.assertion,
     )
 
 

@@ -67,12 +67,3 @@ def presence_result(match: CodeMatch, clause: str, term: Terminology) -> bool | 
         words = term.keywords.tokens(clause)
         return True if not term.keywords.positive.isdisjoint(words) else None
     return None
-
-
-def text_state(match: CodeMatch, current: bool) -> tuple[bool, bool] | None:
-    """(current, negated) of a matched phrase, or None when it states nothing (conditional)."""
-    if match.assertion == "conditional":
-        return None
-    if match.assertion == "historical":
-        return False, False
-    return current, match.assertion == "negated"

@@ -11,8 +11,9 @@ from cds.facts.conditions import coding_display, says_progressive
 from cds.facts.fhir.codeable import Codeable
 from cds.facts.fhir.dates import to_date
 from cds.facts.fhir.resources import ObservationRead
+from cds.facts.matched import matched_fact
 from cds.facts.model import Fact, Measurement
-from cds.facts.notes import NoteMatch, text_state
+from cds.facts.notes import NoteMatch
 from cds.facts.sites import Site, body_site, site_of
 from cds.facts.symptom_sites import with_site_meaning
 from cds.terminology import CodeMatch, Terminology
@@ -116,28 +117,16 @@ def _fact(
     absent: bool,
     progressive: bool,
 ) -> Fact | None:
-    state = text_state(match, True)
-    if state is None:
-        return None
-    current, negated = state
-    entry = match.entry
-    return Fact(
-        reference=reference,
-        concept=match.concept.id,
-        roles=match.concept.roles,
-        attrs=match.attrs,
-        label=label,
-        code=f"{entry.system}|{entry.code}" if match.confidence == "coded" else "text",
-        confidence="coded" if match.confidence == "coded" else "text",
-        current=current,
-        negated=negated or absent,
-        region=site.region,
-        joint=site.joint,
-        side=site.side,
+    return matched_fact(
+        reference,
+        match,
+        label,
+        site,
+        current=True,
+        negated=absent,
+        progressive=progressive,
         onset=when,
         recorded=when,
-        progressive=match.progressive or progressive,
-        assertion=match.assertion,
     )
 
 

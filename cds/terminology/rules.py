@@ -62,12 +62,15 @@ class Rules:
     pattern_postures: Mapping[str, frozenset[str]]
     upper_limb: frozenset[str]
     lower_limb: frozenset[str]
+    hip_referred: frozenset[str]
+    """Lower-limb sites whose card adds the hip examination."""
     max_text_chars: int
     max_cards: int
     imaging: ImagingRules
     upper_regions: frozenset[str]
-    cauda_equina_regions: frozenset[str]
-    """Regions of new bilateral sciatica that make it cauda equina ("unspecified": not known)."""
+    lower_back_regions: frozenset[str]
+    """Regions of sciatica, and of new bilateral sciatica that is cauda equina ("unspecified":
+    not known)."""
     unit_conversions: Mapping[str, tuple[UnitConversion, ...]]
     """By marker."""
     child_age: int
@@ -145,11 +148,12 @@ def parse_rules(raw: Mapping[str, Any]) -> Rules:
         pattern_postures={k: frozenset(v.get("postures", ())) for k, v in patterns.items()},
         upper_limb=frozenset(raw["limbs"]["upper"]),
         lower_limb=frozenset(raw["limbs"]["lower"]),
+        hip_referred=frozenset(raw["limbs"]["hipReferred"]),
         max_text_chars=int(raw["maxTextChars"]),
         max_cards=int(raw["maxCards"]),
         imaging=parse_imaging_rules(raw["imagingAppropriateness"]),
         upper_regions=frozenset(raw["regions"]["upper"]),
-        cauda_equina_regions=frozenset(raw["regions"]["lowerBack"]),
+        lower_back_regions=frozenset(raw["regions"]["lowerBack"]),
         unit_conversions={
             marker: tuple(_conversion(c) for c in conversions)
             for marker, conversions in raw["unitConversions"].items()
