@@ -186,7 +186,7 @@ _CALL_EXAMPLE: JSON = {
     },
 }
 
-_FEEDBACK_EXAMPLE: JSON = {
+FEEDBACK_EXAMPLE: JSON = {
     "feedback": [
         {
             "card": "0b2d4f34-6c1e-4d55-9d7c-1f0e6f2a7c11",
@@ -195,12 +195,21 @@ _FEEDBACK_EXAMPLE: JSON = {
                 "reason": {
                     "system": "https://spinal-origin-cds.example.org/CodeSystem/override-reason",
                     "code": "already-assessed",
-                }
+                },
+                "userComment": "seen by the spinal team",
             },
             "outcomeTimestamp": "2026-06-01T09:05:00Z",
-        }
+        },
+        {
+            "card": "5d1e2f3a-0000-4000-8000-000000000001",
+            "outcome": "accepted",
+            "acceptedSuggestions": [{"id": "93711397-ca72-4822-9b73-f9771f44f246"}],
+            "outcomeTimestamp": "2026-06-01T09:06:00+02:00",
+        },
     ]
 }
+"""An override with its reason and an acceptance: the documentation's example, and the fuzz
+tests' starting point."""
 
 
 def _call_body() -> dict[str, Any]:
@@ -257,7 +266,7 @@ def route_docs() -> dict[str, dict[str, Any]]:
                 "parameters": [_service_id()],
                 "requestBody": _example(
                     {"required": True, "content": _json(_schema(FeedbackRequest))},
-                    _FEEDBACK_EXAMPLE,
+                    FEEDBACK_EXAMPLE,
                 ),
             },
         },

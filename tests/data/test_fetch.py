@@ -15,8 +15,7 @@ import pytest
 from cds.data.scenarios import FIXTURES_NOW
 from tests.support import requests as req
 from tests.support.fhir_server import running_fhir_server
-from tests.support.misbehaving_fhir import misbehaving_fhir_app
-from tests.support.service import running_app, running_service
+from tests.support.service import running_service
 
 PV = "/cds-services/spinal-origin-patient-view"
 TOKEN = "fhir-access-token-3f9c"
@@ -53,13 +52,6 @@ def fhir_server() -> Iterator[str]:
     resources = [req.PATIENT, *_filler(45), *req.CONDITIONS, WARFARIN]
     with running_fhir_server(resources, token=TOKEN) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def bad_fhir() -> Iterator[tuple[str, Any]]:
-    app = misbehaving_fhir_app()
-    with running_app(app) as base:
-        yield f"{base}/fhir", app
 
 
 @pytest.fixture(scope="module")

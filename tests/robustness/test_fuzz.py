@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cds.api.openapi import FEEDBACK_EXAMPLE
 from cds.data.scenarios import FIXTURES_NOW, Scenario, load_scenarios
 from cds.evaluation import Evaluation, evaluate
 from cds.facts.fhir.resources import ConditionRead, ObservationRead
@@ -118,28 +119,6 @@ def test_a_fixture_request_passes_unharmed(client: httpx.Client) -> None:
     assert "red-flag" in {card["source"]["topic"]["code"] for card in body["cards"]}
 
 
-FEEDBACK: dict[str, Any] = {
-    "feedback": [
-        {
-            "card": "0b2d4f34-6c1e-4d55-9d7c-1f0e6f2a7c11",
-            "outcome": "overridden",
-            "overrideReason": {
-                "reason": {
-                    "system": "https://spinal-origin-cds.example.org/CodeSystem/override-reason",
-                    "code": "already-assessed",
-                },
-                "userComment": "seen by the spinal team",
-            },
-            "outcomeTimestamp": "2026-06-01T09:05:00Z",
-        },
-        {
-            "card": "5d1e2f3a-0000-4000-8000-000000000001",
-            "outcome": "accepted",
-            "acceptedSuggestions": [{"id": "93711397-ca72-4822-9b73-f9771f44f246"}],
-            "outcomeTimestamp": "2026-06-01T09:06:00+02:00",
-        },
-    ]
-}
 timestamps = st.datetimes(
     timezones=st.none()
     | st.timezones()
@@ -151,7 +130,7 @@ timestamps = st.datetimes(
 
 @st.composite
 def damaged_feedback(draw: st.DrawFn) -> Any:
-    body: Any = copy.deepcopy(FEEDBACK)
+    body: Any = copy.deepcopy(FEEDBACK_EXAMPLE)
     body["feedback"][draw(st.integers(0, 1))]["outcomeTimestamp"] = draw(timestamps)
     for _ in range(draw(st.integers(0, 2))):
         body = draw(damage(body))
@@ -176,7 +155,7 @@ def test_a_feedback_timestamp_without_a_utc_equivalent_is_a_400(
     client: httpx.Client, timestamp: str
 ) -> None:
     """Found by the test above: these were 500s (the store's utc() raised on them)."""
-    body = copy.deepcopy(FEEDBACK)
+    body = copy.deepcopy(FEEDBACK_EXAMPLE)
     body["feedback"][1]["outcomeTimestamp"] = timestamp
     response = _post(client, "/cds-services/spinal-origin-patient-view/feedback", dumps(body))
     assert response.status_code == 400, response.text

@@ -20,7 +20,6 @@ from cds.api.app import create_app
 from cds.data.scenarios import FIXTURES_NOW, load_scenarios
 from cds.settings import Settings
 from tests.support import requests as req
-from tests.support.misbehaving_fhir import misbehaving_fhir_app
 from tests.support.service import TEST_FHIR_SERVERS, running_app
 
 PV = "/cds-services/spinal-origin-patient-view"
@@ -45,13 +44,6 @@ def serve(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Serve:
             yield url
 
     return serving
-
-
-@pytest.fixture(scope="module")
-def bad_fhir() -> Iterator[tuple[str, Any]]:
-    app = misbehaving_fhir_app()
-    with running_app(app) as base:
-        yield f"{base}/fhir", app
 
 
 def _fetching(fhir_server: str, **prefetch: Any) -> dict[str, Any]:

@@ -10,17 +10,9 @@ import pytest
 
 from cds.data.scenarios import FIXTURES_NOW as NOW
 from tests.support import requests as req
-from tests.support.misbehaving_fhir import misbehaving_fhir_app
-from tests.support.service import running_app, running_service
+from tests.support.service import running_service
 
 PV = "/cds-services/spinal-origin-patient-view"
-
-
-@pytest.fixture(scope="module")
-def bad_fhir() -> Iterator[tuple[str, Any]]:
-    app = misbehaving_fhir_app()
-    with running_app(app) as base:
-        yield f"{base}/fhir", app
 
 
 @pytest.fixture(scope="module")
