@@ -30,9 +30,9 @@ REQUESTS: dict[str, tuple[str, Callable[[], cases.Resource]]] = {
 async def _calls(service_id: str, body: bytes, calls: int, warmup: int, html: str | None) -> str:
     from pyinstrument import Profiler
 
-    from cds.api.app import create_app
+    from cds.api.app import app_from_environment
 
-    app = create_app()
+    app = app_from_environment()  # as `cds serve` builds it: with its settled heap and GC settings
     marker = cases.HOOK_INSTANCE_MARKER.encode()
     headers = {"Content-Type": "application/json"}
     transport = httpx.ASGITransport(app=app)
