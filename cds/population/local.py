@@ -11,6 +11,7 @@ import os
 import resource
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import datetime
@@ -24,6 +25,7 @@ from cds.population.export import ExportFile
 from cds.population.malformed import MalformedLines, Skip
 from cds.population.progress import Progress
 from cds.population.tally import Tally
+from cds.population.timeline import Span, timed, write_timeline
 from cds.terminology import default_terminology
 
 BUCKET_BYTES = 16 * 2**20
@@ -49,15 +51,21 @@ def _in_pool(
     calls: list[Callable[[], T]],
     weights: list[int],
     progress: Progress,
+    spans: list[Span],
     counted: Callable[[T], int] = lambda result: 0,
+    meanwhile: Callable[[], object] = lambda: None,
 ) -> list[T]:
-    """Results in the order of `calls`, advancing the progress bar as each finishes."""
-    futures = {pool.submit(call): i for i, call in enumerate(calls)}
+    """Results in the order of `calls`, advancing the progress bar as each finishes; the main
+    process runs `meanwhile` while the workers start."""
+    futures = {pool.submit(timed, progress.label, call): i for i, call in enumerate(calls)}
+    meanwhile()
     results: dict[int, T] = {}
     for future in as_completed(futures):
         index = futures[future]
-        results[index] = future.result()
-        progress.advance(weights[index], counted(results[index]))
+        done = future.result()
+        results[index] = done.result
+        spans.append(done.span)
+        progress.advance(weights[index], counted(done.result))
     progress.close()
     return [results[i] for i in range(len(calls))]
 
@@ -82,23 +90,30 @@ def run_local(
     *,
     workers: int | None = None,
     buckets: int | None = None,
+    timeline: Path | None = None,
 ) -> tuple[Tally, MalformedLines]:
+    started, spans = time.monotonic(), list[Span]()
     buckets = bucket_count(files, buckets)
     workers = workers or os.cpu_count() or 1
-    default_terminology()  # loaded once here, shared by forked workers
+    terminology = default_terminology()  # loaded once here, shared by forked workers
     pieces = chunks(files)
     work = Path(tempfile.mkdtemp(prefix=".buckets-", dir=patients_out.parent))
     parts = work / "parts"
     parts.mkdir()
     try:
+        # Pass 1 needs no text reader; while it runs, the main process builds it (seconds), and
+        # pass 2's workers, forked after, share it instead of each building their own.
         with ProcessPoolExecutor(max_workers=workers) as pool:
             outcomes = _in_pool(
                 pool,
                 [partial(split, piece, i, work, buckets) for i, piece in enumerate(pieces)],
                 [p.end - p.start for p in pieces],
                 Progress("reading", sum(p.end - p.start for p in pieces)),
+                spans,
+                meanwhile=terminology.text_reader,
             )
-            malformed = _malformed(pieces, outcomes)
+        malformed = _malformed(pieces, outcomes)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
             tallies = _in_pool(
                 pool,
                 [
@@ -107,14 +122,21 @@ def run_local(
                 ],
                 [1] * buckets,
                 Progress("evaluating", buckets, "patients"),
+                spans,
                 lambda tally: tally.patients,
             )
+        joined, cpu = time.monotonic(), time.process_time()
         total = Tally()
         with patients_out.open("wb") as out:
             for b, tally in enumerate(tallies):
                 total.merge(tally)
                 with (parts / f"{b:05d}.ndjson").open("rb") as part:
                     shutil.copyfileobj(part, out)
+        if timeline is not None:
+            spans.append(
+                Span("joining", os.getpid(), joined, time.monotonic(), time.process_time() - cpu)
+            )
+            write_timeline(timeline, started, time.monotonic(), spans)
         return total, malformed
     finally:
         shutil.rmtree(work, ignore_errors=True)
