@@ -1,26 +1,23 @@
-"""The local engine's two passes over hash buckets on disk.
+"""Hash buckets on disk, and the local engine's pass 1 that fills them.
 
 Pass 1 (one piece of a file per task): each line goes to bucket crc32(patient) % N, as
 `type<TAB>patient<TAB>line`; every task writes its own file per bucket, so tasks never share one.
-Pass 2 (one bucket per task): a bucket holds all lines of its patients, few enough to group in
-memory; each patient is evaluated and written out. Memory is one bucket's lines per worker,
-however large the export.
+Pass 2 (`bucket_results`, one bucket per task): a bucket holds all lines of its patients, few
+enough to group in memory; each patient is evaluated and written out. Memory is one bucket's
+lines per worker, however large the export. Pass 1 needs no engine, so its workers start
+before the engine is loaded.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from cds.population.chunks import Chunk, chunk_lines
 from cds.population.lines import MalformedLine, read_line
 from cds.population.malformed import KEPT
-from cds.population.patient import evaluate_patient
-from cds.population.tally import Tally
 
 WRITE_BUFFERS = 32 * 2**20
 """Write buffers of one pass-1 task, all buckets together."""
@@ -82,24 +79,3 @@ def split(chunk: Chunk, task: int, work: Path, buckets: int) -> SplitOutcome:
         for out in files.values():
             out.close()
     return outcome
-
-
-def evaluate_bucket(work: Path, bucket: int, part: Path, now: datetime) -> Tally:
-    """Pass 2 on one bucket: its patients grouped, evaluated, written to `part` in id order."""
-    grouped: defaultdict[str, list[tuple[str, bytes]]] = defaultdict(list)
-    folder = bucket_dir(work, bucket)
-    pieces = sorted(folder.iterdir()) if folder.exists() else []
-    for piece in pieces:
-        with piece.open("rb") as stream:
-            for line in stream:
-                kind, patient, raw = line.rstrip(b"\n").split(b"\t", 2)
-                grouped[patient.decode()].append((kind.decode(), raw))
-    tally = Tally()
-    with part.open("wb") as out:
-        for patient_id in sorted(grouped):
-            result = evaluate_patient(patient_id, grouped.pop(patient_id), now)
-            out.write(result.to_json() + b"\n")
-            tally.add(result)
-    for piece in pieces:
-        piece.unlink()
-    return tally

@@ -12,23 +12,22 @@ import resource
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from cds.population.buckets import SplitOutcome, evaluate_bucket, split
+from cds.population.buckets import SplitOutcome, bucket_dir, split
 from cds.population.chunks import Chunk, chunks
 from cds.population.export import ExportFile
 from cds.population.malformed import MalformedLines, Skip
 from cds.population.progress import Progress
 from cds.population.tally import Tally
-from cds.population.timeline import Span, timed, write_timeline
-from cds.terminology import default_terminology
+from cds.population.timeline import Span, Timed, timed, write_timeline
 
-BUCKET_BYTES = 16 * 2**20
+BUCKET_BYTES = 4 * 2**20
 GZIP_RATIO = 8
 """A gzip file's lines are taken as this many times its size, to size the buckets."""
 MAX_BUCKETS = 4096
@@ -46,19 +45,22 @@ def bucket_count(files: list[ExportFile], wanted: int | None = None) -> int:
     return max(1, min(limit, wanted or -(-lines // BUCKET_BYTES)))
 
 
-def _in_pool(
-    pool: ProcessPoolExecutor,
-    calls: list[Callable[[], T]],
+def _submitted(
+    pool: ProcessPoolExecutor, phase: str, calls: Sequence[Callable[[], T]], weights: list[int]
+) -> dict[Future[Timed[T]], int]:
+    """The heaviest calls first, so that the last ones to finish are short."""
+    heaviest_first = sorted(range(len(calls)), key=lambda i: -weights[i])
+    return {pool.submit(timed, phase, calls[i]): i for i in heaviest_first}
+
+
+def _results(
+    futures: dict[Future[Timed[T]], int],
     weights: list[int],
     progress: Progress,
     spans: list[Span],
     counted: Callable[[T], int] = lambda result: 0,
-    meanwhile: Callable[[], object] = lambda: None,
 ) -> list[T]:
-    """Results in the order of `calls`, advancing the progress bar as each finishes; the main
-    process runs `meanwhile` while the workers start."""
-    futures = {pool.submit(timed, progress.label, call): i for i, call in enumerate(calls)}
-    meanwhile()
+    """Results in the order of the calls, advancing the progress bar as each finishes."""
     results: dict[int, T] = {}
     for future in as_completed(futures):
         index = futures[future]
@@ -67,7 +69,20 @@ def _in_pool(
         spans.append(done.span)
         progress.advance(weights[index], counted(done.result))
     progress.close()
-    return [results[i] for i in range(len(calls))]
+    return [results[i] for i in range(len(futures))]
+
+
+def _evaluation() -> Callable[[Path, int, Path, datetime], Tally]:
+    """Pass 2's function, with the engine imported and its text reader built (seconds)."""
+    from cds.population.bucket_results import evaluate_bucket
+    from cds.terminology import default_terminology
+
+    default_terminology().text_reader()
+    return evaluate_bucket
+
+
+def _bytes_in(folder: Path) -> int:
+    return sum(entry.stat().st_size for entry in os.scandir(folder)) if folder.exists() else 0
 
 
 def _malformed(pieces: list[Chunk], outcomes: list[SplitOutcome]) -> MalformedLines:
@@ -95,33 +110,30 @@ def run_local(
     started, spans = time.monotonic(), list[Span]()
     buckets = bucket_count(files, buckets)
     workers = workers or os.cpu_count() or 1
-    terminology = default_terminology()  # loaded once here, shared by forked workers
     pieces = chunks(files)
+    lines = [(p.end - p.start) * (GZIP_RATIO if p.file.gzipped else 1) for p in pieces]
     work = Path(tempfile.mkdtemp(prefix=".buckets-", dir=patients_out.parent))
     parts = work / "parts"
     parts.mkdir()
     try:
-        # Pass 1 needs no text reader; while it runs, the main process builds it (seconds), and
-        # pass 2's workers, forked after, share it instead of each building their own.
+        # Pass 1 needs no engine: its workers start at once, and the main process loads the
+        # engine meanwhile, so that pass 2's workers, forked after, share it.
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            outcomes = _in_pool(
-                pool,
-                [partial(split, piece, i, work, buckets) for i, piece in enumerate(pieces)],
-                [p.end - p.start for p in pieces],
-                Progress("reading", sum(p.end - p.start for p in pieces)),
-                spans,
-                meanwhile=terminology.text_reader,
-            )
+            splits = [partial(split, piece, i, work, buckets) for i, piece in enumerate(pieces)]
+            reading = _submitted(pool, "reading", splits, lines)
+            evaluate_bucket = _evaluation()
+            outcomes = _results(reading, lines, Progress("reading", sum(lines)), spans)
         malformed = _malformed(pieces, outcomes)
+        sizes = [_bytes_in(bucket_dir(work, b)) for b in range(buckets)]
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            tallies = _in_pool(
-                pool,
-                [
-                    partial(evaluate_bucket, work, b, parts / f"{b:05d}.ndjson", now)
-                    for b in range(buckets)
-                ],
-                [1] * buckets,
-                Progress("evaluating", buckets, "patients"),
+            evaluations = [
+                partial(evaluate_bucket, work, b, parts / f"{b:05d}.ndjson", now)
+                for b in range(buckets)
+            ]
+            tallies = _results(
+                _submitted(pool, "evaluating", evaluations, sizes),
+                sizes,
+                Progress("evaluating", sum(sizes), "patients"),
                 spans,
                 lambda tally: tally.patients,
             )
