@@ -1,7 +1,8 @@
 """Hash buckets on disk, and the local engine's pass 1 that fills them.
 
 Pass 1 (one piece of a file per task): each line goes to bucket crc32(patient) % N, as
-`type<TAB>patient<TAB>line`; every task writes its own file per bucket, so tasks never share one.
+`type<TAB>patient<TAB>line`; every worker process appends to its own file per bucket, so
+workers never share one, and the files number workers x buckets however many pieces there are.
 Pass 2 (`bucket_results`, one bucket per task): a bucket holds all lines of its patients, few
 enough to group in memory; each patient is evaluated and written out. Memory is one bucket's
 lines per worker, however large the export. Pass 1 needs no engine, so its workers start
@@ -10,6 +11,7 @@ before the engine is loaded.
 
 from __future__ import annotations
 
+import os
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +22,10 @@ from cds.population.lines import MalformedLine, read_line
 from cds.population.malformed import KEPT
 
 WRITE_BUFFERS = 32 * 2**20
-"""Write buffers of one pass-1 task, all buckets together."""
+"""Write buffers of one pass-1 worker, all buckets together."""
+
+_bucket_files: dict[tuple[Path, int], BinaryIO] = {}
+"""This worker's file per bucket, kept open from one pass-1 task to the next."""
 
 
 @dataclass(slots=True)
@@ -41,8 +46,19 @@ def bucket_dir(work: Path, bucket: int) -> Path:
     return work / f"{bucket:05d}"
 
 
-def split(chunk: Chunk, task: int, work: Path, buckets: int) -> SplitOutcome:
-    """Pass 1 on one piece: every readable line into its patient's bucket."""
+def _bucket_file(work: Path, bucket: int, buffer: int) -> BinaryIO:
+    out = _bucket_files.get((work, bucket))
+    if out is None:
+        folder = bucket_dir(work, bucket)
+        folder.mkdir(exist_ok=True)
+        out = (folder / str(os.getpid())).open("ab", buffering=buffer)
+        _bucket_files[work, bucket] = out
+    return out
+
+
+def split(chunk: Chunk, work: Path, buckets: int) -> SplitOutcome:
+    """Pass 1 on one piece: every readable line into its patient's bucket, flushed at the end
+    (the worker's files stay open for its next piece)."""
     outcome = SplitOutcome()
     files: dict[int, BinaryIO] = {}
     buffer = max(8192, min(2**18, WRITE_BUFFERS // buckets))
@@ -67,9 +83,7 @@ def split(chunk: Chunk, task: int, work: Path, buckets: int) -> SplitOutcome:
             bucket = bucket_of(patient_id, buckets)
             out = files.get(bucket)
             if out is None:
-                folder = bucket_dir(work, bucket)
-                folder.mkdir(exist_ok=True)
-                out = files[bucket] = (folder / f"{task:06d}").open("wb", buffering=buffer)
+                out = files[bucket] = _bucket_file(work, bucket, buffer)
             out.write(prefix + patient_id.encode() + b"\t" + raw + b"\n")
             outcome.resources += 1
     except (OSError, EOFError, zlib.error) as exc:
@@ -77,5 +91,5 @@ def split(chunk: Chunk, task: int, work: Path, buckets: int) -> SplitOutcome:
         skip(f"the file cannot be read further ({exc}); its remaining lines are not read")
     finally:
         for out in files.values():
-            out.close()
+            out.flush()
     return outcome

@@ -1,7 +1,7 @@
 """The local engine: every core of one machine, memory bounded by a bucket, not the export.
 
 See `buckets` for the two passes. The number of buckets grows with the export (about
-BUCKET_BYTES of lines each) and stays below the open-file limit, since each pass-1 task keeps
+BUCKET_BYTES of lines each) and stays below the open-file limit, since each pass-1 worker keeps
 one file open per bucket.
 """
 
@@ -119,7 +119,7 @@ def run_local(
         # Pass 1 needs no engine: its workers start at once, and the main process loads the
         # engine meanwhile, so that pass 2's workers, forked after, share it.
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            splits = [partial(split, piece, i, work, buckets) for i, piece in enumerate(pieces)]
+            splits = [partial(split, piece, work, buckets) for piece in pieces]
             reading = _submitted(pool, "reading", splits, lines)
             evaluate_bucket = _evaluation()
             outcomes = _results(reading, lines, Progress("reading", sum(lines)), spans)
