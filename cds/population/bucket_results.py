@@ -13,18 +13,20 @@ from cds.population.tally import Tally
 
 def evaluate_bucket(work: Path, bucket: int, part: Path, now: datetime) -> Tally:
     """Pass 2 on one bucket: its patients grouped, evaluated, written to `part` in id order."""
-    grouped: defaultdict[str, list[tuple[str, bytes]]] = defaultdict(list)
+    grouped: defaultdict[bytes, list[tuple[str, bytes]]] = defaultdict(list)
+    kinds: dict[bytes, str] = {}
     folder = bucket_dir(work, bucket)
     pieces = sorted(folder.iterdir()) if folder.exists() else []
     for piece in pieces:
         with piece.open("rb") as stream:
             for line in stream:
-                kind, patient, raw = line.rstrip(b"\n").split(b"\t", 2)
-                grouped[patient.decode()].append((kind.decode(), raw))
+                kind, patient, raw = line.split(b"\t", 2)
+                name = kinds.get(kind) or kinds.setdefault(kind, kind.decode())
+                grouped[patient].append((name, raw[:-1]))
     tally = Tally()
     with part.open("wb") as out:
-        for patient_id in sorted(grouped):
-            result = evaluate_patient(patient_id, grouped.pop(patient_id), now)
+        for patient in sorted(grouped):  # ids are ASCII: bytes sort as their text would
+            result = evaluate_patient(patient.decode(), grouped.pop(patient), now)
             out.write(result.to_json() + b"\n")
             tally.add(result)
     for piece in pieces:
