@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from bench.servers import pss_kib, rss_kib
+from cds.population.as_prefetched import found, prefetch_queries
 from cds.population.chunks import chunk_lines, chunks
 from cds.population.export import export_files
 from cds.population.lines import MalformedLine, read_line
@@ -107,17 +108,21 @@ def _synth(folder: Path, patients: int, seed: int, noise: int) -> tuple[int, flo
     return lines, sum(f.size for f in files) / 2**20
 
 
-def single_rate(folder: Path, seconds: float) -> tuple[float, float]:
+def single_rate(folder: Path, seconds: float, *, prefetched: bool = False) -> tuple[float, float]:
     """Patients a second that one process evaluates, one after another, grouped in memory;
-    and the CPU milliseconds per patient."""
+    and the CPU milliseconds per patient. `prefetched`: only the resources a prefetch query
+    finds, as a patient-view call gets them (else every line of the patient)."""
     grouped: defaultdict[str, list[tuple[str, bytes]]] = defaultdict(list)
+    queries = prefetch_queries()
     for piece in chunks(export_files(folder)):
         for raw in chunk_lines(piece):
             try:
-                patient, _ = read_line(piece.file.resource_type, raw)
+                patient, resource = read_line(piece.file.resource_type, raw)
             except MalformedLine:
                 continue
-            grouped[patient].append((piece.file.resource_type, raw))
+            lines = grouped[patient]
+            if not prefetched or found(queries, piece.file.resource_type, resource):
+                lines.append((piece.file.resource_type, raw))
     now = datetime.fromisoformat(NOW)
     patients = list(grouped.items())
     for patient, lines in patients[:200]:
@@ -165,7 +170,7 @@ def _pool_use(run: Run, workers: int) -> str:
     )
 
 
-def _table(runs: list[Run], single: float, single_cpu_ms: float) -> str:
+def _table(runs: list[Run], single: tuple[float, float], call: tuple[float, float]) -> str:
     rows = [
         "| run | patients | lines | MiB | seconds | patients/s | CPU ms per patient "
         "| peak MiB (tree RSS) | peak MiB (tree PSS) |",
@@ -180,8 +185,12 @@ def _table(runs: list[Run], single: float, single_cpu_ms: float) -> str:
             f"| {run.peak_mib:,.0f} | {run.peak_pss_mib:,.0f} |"
         )
     rows.append(
-        f"| one process, evaluation only (2,000 patients in memory) | | | | | {single:,.0f} "
-        f"| {single_cpu_ms:.2f} | | |"
+        f"| one process, evaluation only (2,000 patients in memory) | | | | | {single[0]:,.0f} "
+        f"| {single[1]:.2f} | | |"
+    )
+    rows.append(
+        f"| the same, each patient's prefetch only (as a patient-view call) | | | | "
+        f"| {call[0]:,.0f} | {call[1]:.2f} | | |"
     )
     return "\n".join(rows)
 
@@ -205,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         _synth(sample, 2000, args.seed, 12)
         single, single_cpu_ms = single_rate(sample, 10)
         print(f"# single process: {single:,.0f} patients/s, {single_cpu_ms:.2f} ms CPU", flush=True)
+        call, call_cpu_ms = single_rate(sample, 10, prefetched=True)
+        print(f"# as calls: {call:,.0f} patients/s, {call_cpu_ms:.2f} ms CPU", flush=True)
         runs = [population(work, f"local, {args.workers} workers", n, args.seed, 12, *w)]
         if not args.no_scaling:
             for patients in (n // 4, n // 2):
@@ -240,12 +251,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     cpu_ms = 1000 * local.cpu_seconds / local.patients
     print(
+        f"- the same against one process evaluating each patient's prefetch only, as a "
+        f"patient-view call gets it ({call:,.0f}/s, {call_cpu_ms:.2f} ms CPU): "
+        f"{local.rate / (args.workers * call):.0%}"
+    )
+    print(
         f"- CPU per patient: local {cpu_ms:.2f} ms, evaluation alone {single_cpu_ms:.2f} ms "
         f"({single_cpu_ms / cpu_ms:.0%}: the rest is reading, bucketing, writing, start-up)"
     )
     print(f"- local engine's pool: {_pool_use(local, args.workers)}")
     print()
-    print(_table(runs, single, single_cpu_ms))
+    print(_table(runs, (single, single_cpu_ms), (call, call_cpu_ms)))
     return 0
 
 

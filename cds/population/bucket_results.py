@@ -21,8 +21,10 @@ def evaluate_bucket(work: Path, bucket: int, part: Path, now: datetime) -> Tally
         with piece.open("rb") as stream:
             for line in stream:
                 kind, patient, raw = line.split(b"\t", 2)
-                name = kinds.get(kind) or kinds.setdefault(kind, kind.decode())
-                grouped[patient].append((name, raw[:-1]))
+                resources = grouped[patient]
+                if raw != b"\n":  # else only a mark that the patient is there
+                    name = kinds.get(kind) or kinds.setdefault(kind, kind.decode())
+                    resources.append((name, raw[:-1]))
     tally = Tally()
     with part.open("wb") as out:
         for patient in sorted(grouped):  # ids are ASCII: bytes sort as their text would

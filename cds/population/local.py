@@ -19,6 +19,8 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from cds.population.as_prefetched import prefetch_queries
+from cds.population.bucket_results import evaluate_bucket
 from cds.population.buckets import SplitOutcome, bucket_dir, split
 from cds.population.chunks import Chunk, chunks
 from cds.population.export import ExportFile
@@ -26,6 +28,7 @@ from cds.population.malformed import MalformedLines, Skip
 from cds.population.progress import Progress
 from cds.population.tally import Tally
 from cds.population.timeline import Span, Timed, timed, write_timeline
+from cds.terminology import default_terminology
 
 BUCKET_BYTES = 4 * 2**20
 GZIP_RATIO = 8
@@ -72,15 +75,6 @@ def _results(
     return [results[i] for i in range(len(futures))]
 
 
-def _evaluation() -> Callable[[Path, int, Path, datetime], Tally]:
-    """Pass 2's function, with the engine imported and its text reader built (seconds)."""
-    from cds.population.bucket_results import evaluate_bucket
-    from cds.terminology import default_terminology
-
-    default_terminology().text_reader()
-    return evaluate_bucket
-
-
 def _bytes_in(folder: Path) -> int:
     return sum(entry.stat().st_size for entry in os.scandir(folder)) if folder.exists() else 0
 
@@ -116,12 +110,12 @@ def run_local(
     parts = work / "parts"
     parts.mkdir()
     try:
-        # Pass 1 needs no engine: its workers start at once, and the main process loads the
-        # engine meanwhile, so that pass 2's workers, forked after, share it.
+        # Pass 1 needs no text reader: the main process builds it meanwhile (seconds), and pass
+        # 2's workers, forked after, share it instead of each building their own.
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            splits = [partial(split, piece, work, buckets) for piece in pieces]
+            splits = [partial(split, piece, work, buckets, prefetch_queries()) for piece in pieces]
             reading = _submitted(pool, "reading", splits, lines)
-            evaluate_bucket = _evaluation()
+            default_terminology().text_reader()
             outcomes = _results(reading, lines, Progress("reading", sum(lines)), spans)
         malformed = _malformed(pieces, outcomes)
         sizes = [_bytes_in(bucket_dir(work, b)) for b in range(buckets)]
