@@ -16,8 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from bench.servers import rss_kib
+import orjson
+
+from bench.servers import pss_kib, rss_kib
+from cds.population.as_prefetched import found, prefetch_queries
 from cds.population.chunks import chunk_lines, chunks
 from cds.population.export import export_files
 from cds.population.lines import MalformedLine, read_line
@@ -38,6 +42,9 @@ class Run:
     seconds: float
     cpu_seconds: float
     peak_mib: float
+    peak_pss_mib: float
+    timeline: dict[str, Any] | None = None
+    """`cds population --timeline` of a local run."""
 
     @property
     def rate(self) -> float:
@@ -53,19 +60,20 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _timed(command: list[str], log: Path) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak resident memory (MiB, summed over the process tree:
-    pages the workers share are counted in each)."""
+def _timed(command: list[str], log: Path) -> tuple[float, float, float, float]:
+    """Wall seconds, CPU seconds and peak memory in MiB of the process tree: resident (pages
+    the workers share counted in each) and proportional (counted once)."""
     started, cpu = time.monotonic(), _children_cpu()
     with log.open("wb") as err:
         process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
-    peak = 0
+    peak = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.wait(SAMPLED):
             peak = max(peak, rss_kib(process.pid))
+            peak_pss = max(peak_pss, pss_kib(process.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -74,7 +82,7 @@ def _timed(command: list[str], log: Path) -> tuple[float, float, float]:
     sampler.join()
     if code != 0:
         raise RuntimeError(f"{' '.join(command)} exited with {code}: see {log}")
-    return time.monotonic() - started, _children_cpu() - cpu, peak / 1024
+    return time.monotonic() - started, _children_cpu() - cpu, peak / 1024, peak_pss / 1024
 
 
 def _synth(folder: Path, patients: int, seed: int, noise: int) -> tuple[int, float]:
@@ -100,17 +108,21 @@ def _synth(folder: Path, patients: int, seed: int, noise: int) -> tuple[int, flo
     return lines, sum(f.size for f in files) / 2**20
 
 
-def single_rate(folder: Path, seconds: float) -> tuple[float, float]:
+def single_rate(folder: Path, seconds: float, *, prefetched: bool = False) -> tuple[float, float]:
     """Patients a second that one process evaluates, one after another, grouped in memory;
-    and the CPU milliseconds per patient."""
+    and the CPU milliseconds per patient. `prefetched`: only the resources a prefetch query
+    finds, as a patient-view call gets them (else every line of the patient)."""
     grouped: defaultdict[str, list[tuple[str, bytes]]] = defaultdict(list)
+    queries = prefetch_queries()
     for piece in chunks(export_files(folder)):
         for raw in chunk_lines(piece):
             try:
-                patient, _ = read_line(piece.file.resource_type, raw)
+                patient, resource = read_line(piece.file.resource_type, raw)
             except MalformedLine:
                 continue
-            grouped[patient].append((piece.file.resource_type, raw))
+            lines = grouped[patient]
+            if not prefetched or found(queries, piece.file.resource_type, resource):
+                lines.append((piece.file.resource_type, raw))
     now = datetime.fromisoformat(NOW)
     patients = list(grouped.items())
     for patient, lines in patients[:200]:
@@ -130,17 +142,39 @@ def population(work: Path, what: str, patients: int, seed: int, noise: int, *opt
     out = work / "out"
     shutil.rmtree(out, ignore_errors=True)
     command = _cds("population", str(export), "--now", NOW, "--out", str(out), *options)
-    seconds, cpu, peak = _timed(command, work / "stderr.log")
-    run = Run(what, patients, lines, megabytes, seconds, cpu, peak)
-    print(f"# {run}", flush=True)
+    local = "spark" not in options
+    if local:
+        command += ["--timeline", str(work / "timeline.json")]
+    seconds, cpu, peak, peak_pss = _timed(command, work / "stderr.log")
+    timeline = orjson.loads((work / "timeline.json").read_bytes()) if local else None
+    run = Run(what, patients, lines, megabytes, seconds, cpu, peak, peak_pss, timeline)
+    print(f"# {run.what}: {run.patients:,} patients in {run.seconds:.1f} s", flush=True)
     return run
 
 
-def _table(runs: list[Run], single: float, single_cpu_ms: float) -> str:
+def _pool_use(run: Run, workers: int) -> str:
+    """How the workers spent the run, from its timeline: busy share, and CPU by pass."""
+    assert run.timeline is not None
+    spans = run.timeline["spans"]
+    busy = sum(s["end"] - s["start"] for s in spans if s["phase"] != "joining")
+    cpu = {
+        phase: 1000 * sum(s["cpu"] for s in spans if s["phase"] == phase) / run.patients
+        for phase in ("reading", "evaluating")
+    }
+    main = 1000 * run.cpu_seconds / run.patients - sum(cpu.values())
+    return (
+        f"workers busy {busy / (workers * run.seconds):.0%} of the run's {workers} x "
+        f"{run.seconds:.1f} s (idle: start-up, the switch between passes, the last tasks); "
+        f"CPU per patient: pass 1 {cpu['reading']:.3f} ms, pass 2 {cpu['evaluating']:.3f} ms, "
+        f"main process {main:.3f} ms (start-up, engine load, joining, summary)"
+    )
+
+
+def _table(runs: list[Run], single: tuple[float, float], call: tuple[float, float]) -> str:
     rows = [
         "| run | patients | lines | MiB | seconds | patients/s | CPU ms per patient "
-        "| peak MiB (tree) |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|",
+        "| peak MiB (tree RSS) | peak MiB (tree PSS) |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for run in runs:
         # Spark's Python workers are the JVM's children, never waited for: their CPU is lost
@@ -148,11 +182,15 @@ def _table(runs: list[Run], single: float, single_cpu_ms: float) -> str:
         rows.append(
             f"| {run.what} | {run.patients:,} | {run.lines:,} | {run.megabytes:,.0f} "
             f"| {run.seconds:,.1f} | {run.rate:,.0f} | {cpu} "
-            f"| {run.peak_mib:,.0f} |"
+            f"| {run.peak_mib:,.0f} | {run.peak_pss_mib:,.0f} |"
         )
     rows.append(
-        f"| one process, evaluation only (2,000 patients in memory) | | | | | {single:,.0f} "
-        f"| {single_cpu_ms:.2f} | |"
+        f"| one process, evaluation only (2,000 patients in memory) | | | | | {single[0]:,.0f} "
+        f"| {single[1]:.2f} | | |"
+    )
+    rows.append(
+        f"| the same, each patient's prefetch only (as a patient-view call) | | | | "
+        f"| {call[0]:,.0f} | {call[1]:.2f} | | |"
     )
     return "\n".join(rows)
 
@@ -176,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         _synth(sample, 2000, args.seed, 12)
         single, single_cpu_ms = single_rate(sample, 10)
         print(f"# single process: {single:,.0f} patients/s, {single_cpu_ms:.2f} ms CPU", flush=True)
+        call, call_cpu_ms = single_rate(sample, 10, prefetched=True)
+        print(f"# as calls: {call:,.0f} patients/s, {call_cpu_ms:.2f} ms CPU", flush=True)
         runs = [population(work, f"local, {args.workers} workers", n, args.seed, 12, *w)]
         if not args.no_scaling:
             for patients in (n // 4, n // 2):
@@ -211,11 +251,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     cpu_ms = 1000 * local.cpu_seconds / local.patients
     print(
+        f"- the same against one process evaluating each patient's prefetch only, as a "
+        f"patient-view call gets it ({call:,.0f}/s, {call_cpu_ms:.2f} ms CPU): "
+        f"{local.rate / (args.workers * call):.0%}"
+    )
+    print(
         f"- CPU per patient: local {cpu_ms:.2f} ms, evaluation alone {single_cpu_ms:.2f} ms "
         f"({single_cpu_ms / cpu_ms:.0%}: the rest is reading, bucketing, writing, start-up)"
     )
+    print(f"- local engine's pool: {_pool_use(local, args.workers)}")
     print()
-    print(_table(runs, single, single_cpu_ms))
+    print(_table(runs, (single, single_cpu_ms), (call, call_cpu_ms)))
     return 0
 
 

@@ -108,6 +108,18 @@ def rss_kib(pid: int) -> int:
     return total
 
 
+def pss_kib(pid: int) -> int:
+    """Proportional memory of a process and its descendants (KiB): a page shared by n of them
+    counts 1/n in each, so forked workers' shared pages count once in all."""
+    total = 0
+    for member in _tree(pid):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError, PermissionError):
+            for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+    return total
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process and its descendants so far."""
     ticks = 0

@@ -31,6 +31,7 @@ def _population(args: argparse.Namespace) -> int:
         master=args.master,
         workers=args.workers,
         buckets=args.buckets,
+        timeline=Path(args.timeline) if args.timeline else None,
     )
     try:
         summary = run_population(options, lambda message: _warn(message))
@@ -97,6 +98,9 @@ def add_commands(commands: Any, when: Callable[[str], datetime]) -> None:
     population.add_argument("--workers", type=_positive, help="local engine: processes (all cores)")
     population.add_argument(
         "--buckets", type=_positive, help="local engine: hash buckets (sized to the export)"
+    )
+    population.add_argument(
+        "--timeline", help="local engine: write when each task ran, in which worker (JSON)"
     )
     population.set_defaults(run=_population)
 

@@ -18,7 +18,7 @@ from cds.services import PatientData, prefetch_templates
 
 
 @dataclass(frozen=True, slots=True)
-class _Query:
+class Query:
     key: str
     resource_type: str
     tokens: tuple[tuple[str, frozenset[str]], ...]
@@ -26,7 +26,7 @@ class _Query:
 
 
 @cache
-def _queries() -> tuple[_Query, ...]:
+def prefetch_queries() -> tuple[Query, ...]:
     queries = []
     for key, template in prefetch_templates().items():
         path, _, query = template.partition("?")
@@ -35,7 +35,7 @@ def _queries() -> tuple[_Query, ...]:
             for name, value in parse_qsl(query)
             if name != "patient" and not name.startswith("_")
         )
-        queries.append(_Query(key, path.split("/")[0], tokens))
+        queries.append(Query(key, path.split("/")[0], tokens))
     return tuple(queries)
 
 
@@ -56,13 +56,19 @@ def _matches_token(value: Any, accepted: frozenset[str]) -> bool:
     return False
 
 
-def _found_by(query: _Query, resource: dict[str, Any]) -> bool:
+def _found_by(query: Query, resource: dict[str, Any]) -> bool:
     return all(_matches_token(resource.get(name), accepted) for name, accepted in query.tokens)
+
+
+def found(queries: tuple[Query, ...], resource_type: str, resource: dict[str, Any]) -> bool:
+    """Whether a query finds the resource: if not, no prefetch holds it and the engine never
+    reads it."""
+    return any(q.resource_type == resource_type and _found_by(q, resource) for q in queries)
 
 
 def as_prefetched(resources: Iterable[tuple[str, dict[str, Any]]]) -> PatientData:
     """(resource type, resource) pairs → prefetch key → the resources its query would find."""
-    queries = _queries()
+    queries = prefetch_queries()
     data: PatientData = {query.key: [] for query in queries}
     for resource_type, resource in resources:
         for query in queries:

@@ -1,29 +1,36 @@
-"""The local engine's two passes over hash buckets on disk.
+"""Hash buckets on disk, and the local engine's pass 1 that fills them.
 
 Pass 1 (one piece of a file per task): each line goes to bucket crc32(patient) % N, as
-`type<TAB>patient<TAB>line`; every task writes its own file per bucket, so tasks never share one.
-Pass 2 (one bucket per task): a bucket holds all lines of its patients, few enough to group in
-memory; each patient is evaluated and written out. Memory is one bucket's lines per worker,
-however large the export.
+`type<TAB>patient<TAB>line`; every worker process appends to its own file per bucket, so
+workers never share one, and the files number workers x buckets however many pieces there are.
+A resource that no prefetch query finds (the engine would never read it) is left out, and only
+`type<TAB>patient<TAB>` remains, once per patient and piece, so that the patient is still
+evaluated.
+Pass 2 (`bucket_results`, one bucket per task): a bucket holds all lines of its patients, few
+enough to group in memory; each patient is evaluated and written out. Memory is one bucket's
+lines per worker, however large the export.
 """
 
 from __future__ import annotations
 
+import os
 import zlib
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from cds.population.as_prefetched import Query, found
 from cds.population.chunks import Chunk, chunk_lines
 from cds.population.lines import MalformedLine, read_line
 from cds.population.malformed import KEPT
-from cds.population.patient import evaluate_patient
-from cds.population.tally import Tally
 
+MARKED = 100_000
+"""Patients remembered as marked present in one piece; then the memory starts over."""
 WRITE_BUFFERS = 32 * 2**20
-"""Write buffers of one pass-1 task, all buckets together."""
+"""Write buffers of one pass-1 worker, all buckets together."""
+
+_bucket_files: dict[tuple[Path, int], BinaryIO] = {}
+"""This worker's file per bucket, kept open from one pass-1 task to the next."""
 
 
 @dataclass(slots=True)
@@ -36,70 +43,68 @@ class SplitOutcome:
     """(line number within the piece, reason), the first KEPT."""
 
 
-def bucket_of(patient_id: str, buckets: int) -> int:
-    return zlib.crc32(patient_id.encode()) % buckets
-
-
 def bucket_dir(work: Path, bucket: int) -> Path:
     return work / f"{bucket:05d}"
 
 
-def split(chunk: Chunk, task: int, work: Path, buckets: int) -> SplitOutcome:
-    """Pass 1 on one piece: every readable line into its patient's bucket."""
+def _bucket_file(work: Path, bucket: int, buffer: int) -> BinaryIO:
+    out = _bucket_files.get((work, bucket))
+    if out is None:
+        folder = bucket_dir(work, bucket)
+        folder.mkdir(exist_ok=True)
+        out = (folder / str(os.getpid())).open("ab", buffering=buffer)
+        _bucket_files[work, bucket] = out
+    return out
+
+
+def split(chunk: Chunk, work: Path, buckets: int, queries: tuple[Query, ...]) -> SplitOutcome:
+    """Pass 1 on one piece: every readable line into its patient's bucket, flushed at the end
+    (the worker's files stay open for its next piece)."""
     outcome = SplitOutcome()
     files: dict[int, BinaryIO] = {}
     buffer = max(8192, min(2**18, WRITE_BUFFERS // buckets))
     resource_type = chunk.file.resource_type
     prefix = resource_type.encode() + b"\t"
+    # Locals, one formatted write and no copy by strip(): 0.064 -> 0.048 ms a patient
+    lines = resources = 0
+    marked: set[bytes] = set()
 
     def skip(reason: str) -> None:
         outcome.malformed += 1
         if len(outcome.reasons) < KEPT:
-            outcome.reasons.append((outcome.lines, reason))
+            outcome.reasons.append((lines, reason))
 
     try:
         for raw in chunk_lines(chunk):
-            outcome.lines += 1
-            if not raw.strip():
+            lines += 1
+            if not raw or raw.isspace():
                 continue
             try:
-                patient_id, _ = read_line(resource_type, raw)
+                patient_id, resource = read_line(resource_type, raw)
             except MalformedLine as exc:
                 skip(str(exc))
                 continue
-            bucket = bucket_of(patient_id, buckets)
+            resources += 1
+            key = patient_id.encode()
+            if found(queries, resource_type, resource):
+                line = b"%s%s\t%s\n" % (prefix, key, raw)
+            elif key in marked:
+                continue
+            else:  # pass 2 then neither reads nor parses it: -0.07 ms a patient at 12 a patient
+                if len(marked) >= MARKED:
+                    marked.clear()
+                marked.add(key)
+                line = b"%s%s\t\n" % (prefix, key)
+            bucket = zlib.crc32(key) % buckets
             out = files.get(bucket)
             if out is None:
-                folder = bucket_dir(work, bucket)
-                folder.mkdir(exist_ok=True)
-                out = files[bucket] = (folder / f"{task:06d}").open("wb", buffering=buffer)
-            out.write(prefix + patient_id.encode() + b"\t" + raw + b"\n")
-            outcome.resources += 1
+                out = files[bucket] = _bucket_file(work, bucket, buffer)
+            out.write(line)
     except (OSError, EOFError, zlib.error) as exc:
-        outcome.lines += 1
+        lines += 1
         skip(f"the file cannot be read further ({exc}); its remaining lines are not read")
     finally:
         for out in files.values():
-            out.close()
+            out.flush()
+    outcome.lines, outcome.resources = lines, resources
     return outcome
-
-
-def evaluate_bucket(work: Path, bucket: int, part: Path, now: datetime) -> Tally:
-    """Pass 2 on one bucket: its patients grouped, evaluated, written to `part` in id order."""
-    grouped: defaultdict[str, list[tuple[str, bytes]]] = defaultdict(list)
-    folder = bucket_dir(work, bucket)
-    pieces = sorted(folder.iterdir()) if folder.exists() else []
-    for piece in pieces:
-        with piece.open("rb") as stream:
-            for line in stream:
-                kind, patient, raw = line.rstrip(b"\n").split(b"\t", 2)
-                grouped[patient.decode()].append((kind.decode(), raw))
-    tally = Tally()
-    with part.open("wb") as out:
-        for patient_id in sorted(grouped):
-            result = evaluate_patient(patient_id, grouped.pop(patient_id), now)
-            out.write(result.to_json() + b"\n")
-            tally.add(result)
-    for piece in pieces:
-        piece.unlink()
-    return tally

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cds.population.export import ExportFile
 
-CHUNK_BYTES = 64 * 2**20
+CHUNK_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True, slots=True)

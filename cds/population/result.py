@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from cds.evaluation import Evaluation
+if TYPE_CHECKING:
+    from cds.evaluation import Evaluation
 
 
 @dataclass(frozen=True, slots=True)

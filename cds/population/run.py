@@ -31,6 +31,7 @@ class Options:
     master: str = "local[*]"
     workers: int | None = None
     buckets: int | None = None
+    timeline: Path | None = None
 
 
 def run_population(options: Options, warn: Callable[[str], None]) -> JSON:
@@ -44,7 +45,12 @@ def run_population(options: Options, warn: Callable[[str], None]) -> JSON:
         tally, malformed = run_spark(files, options.now, patients, master=options.master)
     else:
         tally, malformed = run_local(
-            files, options.now, patients, workers=options.workers, buckets=options.buckets
+            files,
+            options.now,
+            patients,
+            workers=options.workers,
+            buckets=options.buckets,
+            timeline=options.timeline,
         )
     for message in malformed.messages():
         warn(message)

@@ -3,7 +3,9 @@
 Files are read as text; Spark's JSON functions key each line by patient; the few lines they
 cannot key go through `lines.read_line` (which decides, as it does for the local engine);
 lines are grouped by patient and each patient is evaluated by `patient.evaluate_patient` in a
-Python UDF. The driver streams the results into patients.ndjson and the tally.
+Python UDF. The driver streams the results into patients.ndjson and the tally, and finds the
+line numbers of the malformed lines it names by reading the files that hold them (Spark reads
+lines without numbers).
 On a cluster, the export must be readable by every executor at the same path, and this package
 installed in the executors' Python (see the README).
 """
@@ -19,13 +21,14 @@ from typing import Any
 
 from cds.population.errors import PopulationError
 from cds.population.export import ExportFile
+from cds.population.line_numbers import line_numbers
 from cds.population.lines import PATIENT_ID, PATIENT_REFERENCE, MalformedLine, read_line
-from cds.population.malformed import MalformedLines, Skip
+from cds.population.malformed import KEPT, MalformedLines, Skip
 from cds.population.patient import evaluate_patient
 from cds.population.result import PatientResult
 from cds.population.tally import Tally
 
-_SKIP = "array<struct<type:string,file:string,reason:string>>"
+_SKIP = "array<struct<type:string,file:string,reason:string,value:string>>"
 _OUTCOME = f"struct<result:string,malformed:{_SKIP}>"
 
 
@@ -48,7 +51,8 @@ def _evaluate(patient_id: str, lines: Iterable[Any], now: datetime) -> tuple[Any
         if found == patient_id:
             good.append((resource_type, value.encode()))
         else:
-            bad.append((resource_type, file, reason or "the patient reference reads differently"))
+            why = reason or "the patient reference reads differently"
+            bad.append((resource_type, file, why, value))
     result = evaluate_patient(patient_id, good, now).to_json().decode() if good else None
     return result, bad
 
@@ -114,7 +118,7 @@ def _outcomes(session: Any, files: list[ExportFile], now: datetime) -> Any:
     )
     malformed = unkeyed.where(F.col("patient").isNull()).select(
         F.lit(None).cast("string").alias("result"),
-        F.array(F.struct("type", "file", "reason")).alias("malformed"),
+        F.array(F.struct("type", "file", "reason", "value")).alias("malformed"),
     )
     evaluate = F.udf(lambda p, group: _evaluate(p, group, now), _OUTCOME)
     evaluated = (
@@ -132,7 +136,7 @@ def run_spark(
     files: list[ExportFile], now: datetime, patients_out: Path, *, master: str
 ) -> tuple[Tally, MalformedLines]:
     session = _session(master)
-    tally, malformed = Tally(), MalformedLines()
+    tally, malformed, kept = Tally(), MalformedLines(), list[tuple[str, str, str]]()
     try:
         # Evaluated by all executors at once and kept there; then streamed to the driver one
         # partition at a time (toLocalIterator alone would evaluate one partition at a time).
@@ -144,7 +148,12 @@ def run_spark(
                     out.write(row.result + "\n")
                     tally.add(PatientResult.from_json(row.result.encode()))
                 for skip in row.malformed:
-                    malformed.add(skip.type, Skip(skip.file, None, skip.reason))
+                    malformed.by_type[skip.type] += 1
+                    if len(kept) < KEPT:
+                        kept.append((skip.file, skip.reason, skip.value))
     finally:
         session.stop()
+    numbers = line_numbers(files, [(file, value) for file, _, value in kept])
+    for (file, reason, _), line in zip(kept, numbers, strict=True):
+        malformed.kept.append(Skip(file, line, reason))
     return tally, malformed

@@ -175,3 +175,30 @@ def test_an_export_that_is_not_there_is_a_clear_error(
     code, _, err = cds(capsys, "population", str(tmp_path / "empty"), "--out", str(tmp_path))
     assert code == 2
     assert "holds no NDJSON file of Patient, Condition, Observation" in err
+
+
+def test_a_patient_whose_resources_the_engine_never_reads_is_still_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = tmp_path / "export"
+    expected = write_scenarios(export)
+    unread = [
+        {"resourceType": "MedicationStatement", "id": "ms-1", "status": "active"},
+        {
+            "resourceType": "Observation",
+            "id": "obs-1",
+            "status": "final",
+            "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}]},
+        },
+    ]
+    for resource in unread:
+        resource["subject"] = {"reference": "Patient/only-unread"}
+        with (export / f"{resource['resourceType']}.ndjson").open("a") as out:
+            out.write(json.dumps(resource) + "\n")
+
+    cds(capsys, "population", str(export), "--now", NOW, "--out", str(tmp_path / "out"))
+
+    rows = results(tmp_path / "out")
+    assert len(rows) == len(expected) + 1
+    assert rows["only-unread"]["topics"] == []
+    assert summary(tmp_path / "out")["patients"] == len(expected) + 1

@@ -4,6 +4,7 @@ differently (duplicate keys, trailing text)."""
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import json
 import os
@@ -15,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from cds.population.export import resource_type_of
+from cds.population.lines import MalformedLine, read_line
 from tests.population.exports import NOW, write_scenarios
 
 ROOT = Path(__file__).parents[2]
@@ -51,6 +54,25 @@ def _summary(out: Path) -> dict[str, Any]:
     return document
 
 
+def _named_lines(export: Path, stderr: str) -> list[tuple[str, bytes, str]]:
+    """(file's resource type, the line a message names, the reason it gives) for every
+    malformed line named."""
+    named = []
+    for file, number, reason in re.findall(r"population: (\S+) line (\d+): (.*); skipped", stderr):
+        content = (export / file).read_bytes()
+        lines = (gzip.decompress(content) if file.endswith(".gz") else content).split(b"\n")
+        named.append((str(resource_type_of(file)), lines[int(number) - 1].rstrip(b"\r"), reason))
+    return named
+
+
+def _why_malformed(resource_type: str, line: bytes) -> str:
+    try:
+        read_line(resource_type, line)
+    except MalformedLine as exc:
+        return str(exc)
+    return "the patient reference reads differently"
+
+
 def test_spark_gives_the_local_engines_results(tmp_path: Path) -> None:
     export = tmp_path / "export"
     _cds("synth", str(export), "--patients", "400", "--seed", "3", "--gzip", "--malformed", "0.02")
@@ -80,5 +102,8 @@ def test_spark_gives_the_local_engines_results(tmp_path: Path) -> None:
     assert rows["spark"] == rows["local"]
     assert _summary(tmp_path / "spark") == _summary(tmp_path / "local")
     assert _summary(tmp_path / "local")["skippedAsMalformed"]["lines"] > 50
-    assert re.search(r"\.ndjson\.gz line \d+: .*; skipped", local.stderr)
-    assert re.search(r"\.ndjson(\.gz)?: .*; skipped", spark.stderr)
+    for engine in (local, spark):
+        named = _named_lines(export, engine.stderr)
+        assert len(named) == 50
+        for resource_type, line, reason in named:
+            assert _why_malformed(resource_type, line) == reason
