@@ -138,8 +138,6 @@ class PatientState:
     pregnancy: tuple[Fact, ...]
     long_term_steroids: tuple[Fact, ...]
     immunosuppressants: tuple[Fact, ...]
-    anticoagulants: tuple[Fact, ...]
-    medicines_available: bool
     nsaid_barriers: tuple[str, ...]
     """Why NSAID advice is withheld ("age", "pregnancy", "anticoagulant", "ckd", "peptic-ulcer",
     "gi-bleed", "heart-failure", "medicines-unavailable"); empty: it may be given."""
