@@ -226,7 +226,7 @@ def test_knee_pain_in_pregnancy_is_not_pelvic_girdle_pain() -> None:
 
 def test_hip_pain_without_pregnancy_is_not_pelvic_girdle_pain() -> None:
     found = findings_of([LOW_BACK, SCIATICA, TINGLING, RIGHT_HIP], birth_date=AGE_30)
-    assert [(f.picture, f.level) for f in found.findings] == [(None, "info")]
+    assert [(f.picture, f.level) for f in found.findings] == [(None, "warning")]
 
 
 def test_a_spinal_finding_on_the_hip_in_pregnancy_becomes_pelvic_girdle_pain() -> None:
