@@ -255,3 +255,9 @@ def test_findings_without_a_picture_are_all_kept() -> None:
     plain = [f for f in found.findings if not f.picture]
     assert [f.picture for f in named] == ["pelvic-girdle-pain"]
     assert [(f.region, f.sites[0].joint) for f in plain] == [("cervical", "shoulder")]
+
+
+def test_a_spinal_finding_on_both_hips_in_pregnancy_is_pelvic_girdle_pain_not_pmr() -> None:
+    record = [PREGNANT, LOW_BACK, SCIATICA, TINGLING, *BOTH_HIPS]
+    (finding,) = findings_of(record, birth_date=AGE_30).findings
+    assert (finding.picture, finding.level) == ("pelvic-girdle-pain", "info")
