@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from cds.facts import DraftOrder, Fact, ImagingOrder, Measurement, PatientInfo, Referral, Side
+from cds.facts import DraftOrder, Fact, ImagingOrder, Measurement, Referral, Side
 
 Pattern = Literal["radicular", "compensatory", "biomechanical", "inflammatory"]
 Level = Literal["warning", "info"]
@@ -161,7 +161,6 @@ class StartBack:
 @dataclass(frozen=True, slots=True)
 class Findings:
     patient_id: str
-    patient: PatientInfo | None
     findings: tuple[Finding, ...] = ()
     red_flags: tuple[RedFlag, ...] = ()
     stable: tuple[Fact, ...] = ()

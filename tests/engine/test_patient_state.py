@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
+from cds.data.scenarios import FIXTURES_NOW
 from cds.engine import PatientState
 from cds.evaluation import evaluate
 from cds.facts.record import PatientRecord
-from tests.support.clinical_records import FIXED_NOW, LOINC, SNOMED, condition, days_ago
+from tests.support.clinical_records import LOINC, SNOMED, condition, days_ago
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 NOT_PREGNANT = "60001007"
@@ -34,7 +35,7 @@ def state_of(
         observations=observations or [],
         medications=[] if medications is None else medications,
     )
-    state = evaluate(record, "patient-view", FIXED_NOW).findings.state
+    state = evaluate(record, "patient-view", FIXTURES_NOW).findings.state
     assert state is not None
     return state
 
@@ -104,7 +105,7 @@ def test_pregnancy_and_an_anticoagulant_withhold_nsaid_advice() -> None:
 
 def test_unavailable_medicines_withhold_nsaid_advice() -> None:
     record = PatientRecord("p", {"resourceType": "Patient", "id": "p", "birthDate": "1990-01-01"})
-    state = evaluate(record, "patient-view", FIXED_NOW).findings.state
+    state = evaluate(record, "patient-view", FIXTURES_NOW).findings.state
     assert state is not None and state.nsaid_barriers == ("medicines-unavailable",)
 
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from cds.data.scenarios import FIXTURES_NOW
 from cds.engine import Finding, Findings
 from cds.evaluation import evaluate
 from cds.facts.record import PatientRecord
 from tests.support.clinical_records import (
-    FIXED_NOW,
     LOINC,
     SNOMED,
     condition,
@@ -35,7 +35,7 @@ def findings_of(
     if birth_date:
         patient["birthDate"] = birth_date
     record = PatientRecord("p", patient, conditions=conditions, observations=observations or [])
-    return evaluate(record, "patient-view", FIXED_NOW).findings
+    return evaluate(record, "patient-view", FIXTURES_NOW).findings
 
 
 def pictures(found: Findings) -> list[tuple[str | None, tuple[tuple[str, str], ...], str, str]]:
