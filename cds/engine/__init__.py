@@ -56,7 +56,6 @@ def find(facts: Facts, hook: Hook, now: datetime, term: Terminology) -> Findings
     patient = facts.patient
     return Findings(
         patient_id=facts.patient_id,
-        patient=patient,
         findings=findings,
         red_flags=red_flags,
         stable=stable,

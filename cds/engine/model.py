@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from cds.facts import DraftOrder, Fact, ImagingOrder, Measurement, PatientInfo, Referral, Side
+from cds.facts import DraftOrder, Fact, ImagingOrder, Measurement, Referral, Side
 
 Pattern = Literal["radicular", "compensatory", "biomechanical", "inflammatory"]
 Level = Literal["warning", "info"]
@@ -138,8 +138,6 @@ class PatientState:
     pregnancy: tuple[Fact, ...]
     long_term_steroids: tuple[Fact, ...]
     immunosuppressants: tuple[Fact, ...]
-    anticoagulants: tuple[Fact, ...]
-    medicines_available: bool
     nsaid_barriers: tuple[str, ...]
     """Why NSAID advice is withheld ("age", "pregnancy", "anticoagulant", "ckd", "peptic-ulcer",
     "gi-bleed", "heart-failure", "medicines-unavailable"); empty: it may be given."""
@@ -163,7 +161,6 @@ class StartBack:
 @dataclass(frozen=True, slots=True)
 class Findings:
     patient_id: str
-    patient: PatientInfo | None
     findings: tuple[Finding, ...] = ()
     red_flags: tuple[RedFlag, ...] = ()
     stable: tuple[Fact, ...] = ()

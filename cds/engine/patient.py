@@ -24,7 +24,7 @@ def patient_state(ctx: Context) -> PatientState:
         if f.attrs.get("medicine") == "corticosteroid" and _long_term(ctx, f, rules.steroid_days)
     )
     immuno = tuple(f for f in medicines if f.attrs.get("medicine") == "immunosuppressant")
-    anticoag = tuple(f for f in medicines if f.attrs.get("medicine") == "anticoagulant")
+    anticoag = any(f.attrs.get("medicine") == "anticoagulant" for f in medicines)
     barriers: list[str] = []
     if age is not None and age >= rules.nsaid_age:
         barriers.append("age")
@@ -47,14 +47,14 @@ def patient_state(ctx: Context) -> PatientState:
         pregnancy=pregnancy,
         long_term_steroids=steroids,
         immunosuppressants=immuno,
-        anticoagulants=anticoag,
-        medicines_available=ctx.facts.medicines_available,
         nsaid_barriers=tuple(barriers),
     )
 
 
 def _asserted(f: Fact) -> bool:
-    return not f.negated and f.assertion not in ("negated", "conditional", "family")
+    """Not a relative's condition. Negated facts are not in the roles read here, and no fact
+    is built from a conditional phrase."""
+    return f.assertion != "family"
 
 
 def _long_term(ctx: Context, f: Fact, days: int) -> bool:
@@ -73,7 +73,7 @@ def _pregnancy(ctx: Context) -> tuple[Fact, ...]:
     since_then += [f.start for f in ctx.role("pregnancy-status", negated=True)]
     found = []
     for f in (*ctx.role("pregnancy"), *ctx.role("pregnancy-status")):
-        if not _asserted(f) or f.assertion == "historical":
+        if not _asserted(f):
             continue
         days = ctx.days_since(f.start)
         if days is not None and days > limit:
