@@ -114,7 +114,7 @@ class _Collector:
             self._skip("conditions", index, raw, "Condition", exc.reason)
             return
         reference = raw_reference(raw, "Condition", "conditions", index)
-        read = note_matches(model.note, None, self.term) if with_text else []
+        read = note_matches(model.note, None, self.term)
         facts = condition_facts(model, reference, matches, self.term, birth, read)
         code_text = model.code.text if model.code is not None and model.code.text else ""
         named = [(m, code_text, None) for m in matches] + [(n.match, n.label, n.time) for n in read]
@@ -144,7 +144,7 @@ class _Collector:
         if effective is not None and (self.today - effective).days > lookback:
             self.ignored.append(reference)
             return
-        read = note_matches(model.note, model.valueString, self.term) if with_text else []
+        read = note_matches(model.note, model.valueString, self.term)
         for match in matches:
             if "marker" in match.concept.roles:
                 self.measurements.append(measurement(model, reference, match, self.term, effective))
