@@ -283,6 +283,29 @@ def test_numbness_observed_at_the_perineum_is_a_cauda_equina_symptom() -> None:
     assert concepts == ["cauda-equina-symptom", "numbness"]
 
 
+BUTTOCKS = {"system": SNOMED, "code": "46862004"}
+
+
+@pytest.mark.parametrize(
+    ("site", "concepts"),
+    [
+        ({"coding": [BUTTOCKS]}, ["cauda-equina-symptom", "numbness"]),
+        ({"coding": [BUTTOCKS], "text": "both buttocks"}, ["cauda-equina-symptom", "numbness"]),
+        ({"coding": [BUTTOCKS], "text": "left buttock"}, ["numbness"]),
+    ],
+)
+def test_numbness_of_the_buttocks_is_saddle_anaesthesia_unless_one_sided(
+    site: dict[str, Any], concepts: list[str]
+) -> None:
+    assert sorted(f.concept for f in read(numbness(bodySite=site)).facts) == concepts
+
+
+@pytest.mark.parametrize("value", [{"text": "Negative"}, {"text": "absent"}])
+def test_a_finding_whose_value_says_absent_in_words_is_negated(value: dict[str, Any]) -> None:
+    (fact,) = read(numbness(valueCodeableConcept=value)).facts
+    assert fact.negated
+
+
 def test_a_finding_in_a_note_is_dated_by_the_note_else_by_the_observation() -> None:
     timed = numbness("timed", note=[{"text": "low back pain", "time": "2026-05-01"}])
     untimed = numbness("untimed", note=[{"text": "low back pain"}])
