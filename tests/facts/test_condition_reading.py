@@ -166,3 +166,8 @@ def test_a_clinical_status_is_read_from_its_first_code() -> None:
     coded_second["clinicalStatus"]["coding"].insert(0, {"system": CLINICAL})
     (fact,) = read(coded_second).facts
     assert (fact.clinical_status, fact.current) == ("resolved", False)
+
+
+def test_an_empty_body_site_names_no_joint_and_no_region() -> None:
+    (fact,) = read(condition("44077006", system=SNOMED, bodySite=[{}])).facts
+    assert (fact.joint, fact.region, fact.side) == (None, None, "unknown")
