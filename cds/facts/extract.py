@@ -105,8 +105,7 @@ class _Collector:
 
     def _condition(self, index: int, raw: Any, birth: Any) -> None:
         matches = select(raw, "Condition", self.term)
-        with_text = _text_read(raw, "Condition", matches)
-        if not matches and not with_text:
+        if not matches and not _read_for_text(raw, "Condition"):
             return
         try:
             model = CONDITION.read(raw)
@@ -126,8 +125,7 @@ class _Collector:
 
     def _observation(self, index: int, raw: Any) -> None:
         matches = select(raw, "Observation", self.term)
-        with_text = _text_read(raw, "Observation", matches)
-        if not matches and not with_text:
+        if not matches and not _read_for_text(raw, "Observation"):
             return
         status = raw.get("status")
         if not isinstance(status, str) or status not in USABLE:
@@ -207,12 +205,12 @@ class _Collector:
         return reference in selections
 
 
-def _text_read(raw: Any, resource_type: str, matches: tuple[CodeMatch, ...]) -> bool:
-    """Notes and string values are read when the code is one the engine reads, or when no
-    standard code says the resource is about something else."""
+def _read_for_text(raw: Any, resource_type: str) -> bool:
+    """Is a resource none of whose codes the engine reads still read for its notes and string
+    value? Yes, unless a standard code says it is about something else."""
     if type(raw) is not dict or raw.get("resourceType") != resource_type or not has_text(raw):
         return False
-    return bool(matches) or not standard_coded(raw)
+    return not standard_coded(raw)
 
 
 def _as_list(value: Any) -> list[Any]:

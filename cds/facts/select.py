@@ -60,9 +60,9 @@ def raw_reference(raw: dict[str, Any], resource_type: str, source: str, index: i
     return f"{resource_type}/#{source}[{index}]"
 
 
-def standard_coded(raw: Any) -> bool:
+def standard_coded(raw: dict[str, Any]) -> bool:
     """Does a raw resource's code carry a SNOMED / ICD / LOINC coding?"""
-    code = raw.get("code") if type(raw) is dict else None
+    code = raw.get("code")
     coding = code.get("coding") if type(code) is dict else None
     if type(coding) is not list:
         return False

@@ -171,3 +171,9 @@ def test_a_clinical_status_is_read_from_its_first_code() -> None:
 def test_an_empty_body_site_names_no_joint_and_no_region() -> None:
     (fact,) = read(condition("44077006", system=SNOMED, bodySite=[{}])).facts
     assert (fact.joint, fact.region, fact.side) == (None, None, "unknown")
+
+
+def test_two_findings_written_on_different_sides_keep_their_own_sides() -> None:
+    two = text_condition("numbness in the left leg; right knee pain", rid="two")
+    sides = {f.concept: f.side for f in read(two).facts}
+    assert sides == {"numbness": "left", "joint-pain-knee": "right"}
