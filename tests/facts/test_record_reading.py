@@ -76,3 +76,51 @@ def test_an_onset_age_without_a_birth_date_dates_nothing() -> None:
 )
 def test_the_sides_of_several_findings_at_one_joint(sides: list[Side], combined: Side) -> None:
     assert combine_sides(sides) == combined
+
+
+def person(**fields: Any) -> dict[str, Any]:
+    return {"resourceType": "Patient", "id": "pat"} | fields
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "age"),
+    [
+        ("2026-01-01", 0),
+        ("1896-01-01", 130),
+        ("1895-01-01", None),
+        ("2027-01-01", None),
+        (19800602, None),
+    ],
+)
+def test_the_patients_age_is_read_only_when_it_is_possible(
+    birth_date: Any, age: int | None
+) -> None:
+    info = read(person(birthDate=birth_date)).patient
+    assert info is not None and info.age == age
+
+
+@pytest.mark.parametrize("pid", ["", 42, None])
+def test_a_patient_without_a_usable_id_is_named_by_the_record(pid: Any) -> None:
+    info = read(person(id=pid)).patient
+    assert info is not None and info.reference == "Patient/p"
+
+
+def test_a_resource_given_as_the_patient_that_is_not_one_is_skipped_with_why() -> None:
+    (skipped,) = read({"resourceType": "Group", "id": "g"}).skipped
+    assert (skipped.source, skipped.reference, skipped.reason) == (
+        "patient",
+        "Patient/g",
+        "not a Patient",
+    )
+
+
+def test_medicines_without_an_id_are_named_by_where_they_sit() -> None:
+    steroid = {
+        "resourceType": "MedicationStatement",
+        "status": "active",
+        "medicationCodeableConcept": {
+            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "8640"}]
+        },
+    }
+    (fact,) = read(medications=["junk", steroid]).facts
+    assert fact.reference == "MedicationStatement/#medications[1]"
