@@ -93,8 +93,8 @@ class _Collector:
         if raw.get("resourceType") != "Patient":
             self._skip("patient", 0, raw, "Patient", "not a Patient")
             return
-        pid, birth_text, gender = raw.get("id"), raw.get("birthDate"), raw.get("gender")
-        birth = to_date(birth_text) if isinstance(birth_text, str) else None
+        pid, gender = raw.get("id"), raw.get("gender")
+        birth = to_date(raw.get("birthDate"))
         age = years_between(birth, self.today) if birth else None
         self.patient = PatientInfo(
             reference=f"Patient/{pid if isinstance(pid, str) and pid else self.record.patient_id}",
