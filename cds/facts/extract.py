@@ -93,8 +93,8 @@ class _Collector:
         if raw.get("resourceType") != "Patient":
             self._skip("patient", 0, raw, "Patient", "not a Patient")
             return
-        pid, birth_text, gender = raw.get("id"), raw.get("birthDate"), raw.get("gender")
-        birth = to_date(birth_text) if isinstance(birth_text, str) else None
+        pid, gender = raw.get("id"), raw.get("gender")
+        birth = to_date(raw.get("birthDate"))
         age = years_between(birth, self.today) if birth else None
         self.patient = PatientInfo(
             reference=f"Patient/{pid if isinstance(pid, str) and pid else self.record.patient_id}",
@@ -105,8 +105,7 @@ class _Collector:
 
     def _condition(self, index: int, raw: Any, birth: Any) -> None:
         matches = select(raw, "Condition", self.term)
-        with_text = _text_read(raw, "Condition", matches)
-        if not matches and not with_text:
+        if not matches and not _read_for_text(raw, "Condition"):
             return
         try:
             model = CONDITION.read(raw)
@@ -114,7 +113,7 @@ class _Collector:
             self._skip("conditions", index, raw, "Condition", exc.reason)
             return
         reference = raw_reference(raw, "Condition", "conditions", index)
-        read = note_matches(model.note, None, self.term) if with_text else []
+        read = note_matches(model.note, None, self.term)
         facts = condition_facts(model, reference, matches, self.term, birth, read)
         code_text = model.code.text if model.code is not None and model.code.text else ""
         named = [(m, code_text, None) for m in matches] + [(n.match, n.label, n.time) for n in read]
@@ -126,8 +125,7 @@ class _Collector:
 
     def _observation(self, index: int, raw: Any) -> None:
         matches = select(raw, "Observation", self.term)
-        with_text = _text_read(raw, "Observation", matches)
-        if not matches and not with_text:
+        if not matches and not _read_for_text(raw, "Observation"):
             return
         status = raw.get("status")
         if not isinstance(status, str) or status not in USABLE:
@@ -144,7 +142,7 @@ class _Collector:
         if effective is not None and (self.today - effective).days > lookback:
             self.ignored.append(reference)
             return
-        read = note_matches(model.note, model.valueString, self.term) if with_text else []
+        read = note_matches(model.note, model.valueString, self.term)
         for match in matches:
             if "marker" in match.concept.roles:
                 self.measurements.append(measurement(model, reference, match, self.term, effective))
@@ -207,12 +205,12 @@ class _Collector:
         return reference in selections
 
 
-def _text_read(raw: Any, resource_type: str, matches: tuple[CodeMatch, ...]) -> bool:
-    """Notes and string values are read when the code is one the engine reads, or when no
-    standard code says the resource is about something else."""
+def _read_for_text(raw: Any, resource_type: str) -> bool:
+    """Is a resource none of whose codes the engine reads still read for its notes and string
+    value? Yes, unless a standard code says it is about something else."""
     if type(raw) is not dict or raw.get("resourceType") != resource_type or not has_text(raw):
         return False
-    return bool(matches) or not standard_coded(raw)
+    return not standard_coded(raw)
 
 
 def _as_list(value: Any) -> list[Any]:

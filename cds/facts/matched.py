@@ -17,10 +17,10 @@ def matched_fact(
     *,
     current: bool,
     negated: bool = False,
-    progressive: bool = False,
-    onset: date | None = None,
+    progressive: bool,
+    onset: date | None,
     abatement: date | None = None,
-    recorded: date | None = None,
+    recorded: date | None,
     clinical_status: str | None = None,
     verification_status: str | None = None,
 ) -> Fact | None:

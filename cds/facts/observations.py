@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
 from typing import Literal
 
 from cds.facts.conditions import coding_display, says_progressive
@@ -67,7 +66,7 @@ def polarity(model: ObservationRead) -> Polarity:
 
 def _coded_polarity(cc: Codeable) -> Polarity:
     for coding in cc.coding or ():
-        key = (coding.system or "", coding.code or "")
+        key = (coding.system, coding.code)
         if key in NEGATIVE_VALUES:
             return "negative"
         if key in POSITIVE_VALUES:
@@ -91,7 +90,7 @@ def observation_facts(
 ) -> list[Fact]:
     """Facts of one Observation's code (valued by its result), then of its notes and string
     value (each phrase with its own assertion)."""
-    sites = [model.bodySite] if model.bodySite is not None else []
+    sites = [model.bodySite]
     body = body_site(sites, term)
     code_text = model.code.text if model.code is not None else None
     absent = polarity(model) == "negative"
@@ -138,7 +137,7 @@ def measurement(
     effective: date | None,
 ) -> Measurement:
     marker = match.attrs.get("marker", match.concept.id)
-    body = body_site([model.bodySite] if model.bodySite is not None else (), term)
+    body = body_site([model.bodySite], term)
     value, unit = _quantity(model)
     ref_range = ""
     abnormal: bool | None = None
@@ -171,8 +170,7 @@ def _quantity(model: ObservationRead) -> tuple[float | None, str]:
     q = model.valueQuantity
     if q is None or q.value is None:
         return None, ""
-    value = float(q.value) if isinstance(q.value, Decimal | int | float) else None
-    return value, str(q.unit or q.code or "")
+    return float(q.value), str(q.unit or q.code or "")
 
 
 def _normalise(marker: str, value: float, unit: str, term: Terminology) -> tuple[float, str]:

@@ -27,7 +27,7 @@ def match_codeable(
     standard = False
     coding = value.get("coding")
     if type(coding) is list:
-        for item in coding if len(coding) <= MAX_CODINGS else coding[:MAX_CODINGS]:
+        for item in coding[:MAX_CODINGS]:
             if type(item) is not dict:
                 continue
             system, code = item.get("system"), item.get("code")
@@ -53,16 +53,16 @@ def select(raw: Any, resource_type: str, term: Terminology) -> tuple[CodeMatch, 
     return match_codeable(raw.get("code"), term)
 
 
-def raw_reference(raw: Any, resource_type: str, source: str, index: int) -> str:
-    rid = raw.get("id") if isinstance(raw, dict) else None
+def raw_reference(raw: dict[str, Any], resource_type: str, source: str, index: int) -> str:
+    rid = raw.get("id")
     if isinstance(rid, str) and rid and len(rid) <= 64:
         return f"{resource_type}/{rid}"
     return f"{resource_type}/#{source}[{index}]"
 
 
-def standard_coded(raw: Any) -> bool:
+def standard_coded(raw: dict[str, Any]) -> bool:
     """Does a raw resource's code carry a SNOMED / ICD / LOINC coding?"""
-    code = raw.get("code") if type(raw) is dict else None
+    code = raw.get("code")
     coding = code.get("coding") if type(code) is dict else None
     if type(coding) is not list:
         return False

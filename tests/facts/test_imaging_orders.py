@@ -89,3 +89,51 @@ def test_order_select_reads_only_the_selected_orders() -> None:
 def test_patient_view_reads_no_draft_orders() -> None:
     mri = order("mri", code={"coding": [{"system": CPT, "code": "72148"}]})
     assert read(mri, hook="patient-view") == ()
+
+
+def test_an_order_found_by_body_site_and_category_alone_is_named_by_them() -> None:
+    [found] = read(order(category=IMAGING, bodySite=[LUMBAR]))
+    assert (found.modality, found.label, found.code) == ("imaging", "imaging", "bodySite")
+
+
+def test_a_coded_order_is_labelled_by_its_text_then_its_own_display_then_the_value_sets() -> None:
+    texted = order("t", code={"coding": [{"system": CPT, "code": "72148"}], "text": "MRI L-spine"})
+    own = order("o", code={"coding": [{"system": CPT, "code": "72148", "display": "MRI LS"}]})
+    plain = order("p", code={"coding": [{"system": CPT, "code": "72148"}]})
+    labels = {o.reference: (o.modality, o.label) for o in read(texted, own, plain)}
+    assert labels == {
+        "ServiceRequest/t": ("mri", "MRI L-spine"),
+        "ServiceRequest/o": ("mri", "MRI LS"),
+        "ServiceRequest/p": (
+            "mri",
+            "MRI spinal canal and contents, lumbar; without contrast material",
+        ),
+    }
+
+
+def test_only_real_references_are_kept_as_reasons() -> None:
+    [found] = read(
+        order(
+            code={"coding": [{"system": CPT, "code": "72148"}]},
+            reasonReference=[
+                {"reference": "Condition/ces"},
+                {"reference": "ces"},
+                {"display": "x"},
+            ],
+        )
+    )
+    assert found.reason_references == ("Condition/ces",)
+
+
+def test_a_referral_for_the_lower_back_is_not_imaging() -> None:
+    physio = order(code={"coding": [{"system": SCT, "code": "308447003"}]}, bodySite=[LUMBAR])
+    assert read(physio) == ()
+
+
+def test_a_lumbar_mri_is_not_a_joint_order() -> None:
+    mri = order(
+        code={"coding": [{"system": CPT, "code": "72148"}]},
+        reasonReference=[{"reference": "Condition/ces"}],
+    )
+    record = PatientRecord(patient_id="p", draft_orders=[mri])
+    assert extract_facts(record, "order-sign", FIXTURES_NOW, default_terminology()).orders == ()
