@@ -68,6 +68,8 @@ def split(chunk: Chunk, work: Path, buckets: int, queries: tuple[Query, ...]) ->
     # Locals, one formatted write and no copy by strip(): 0.064 -> 0.048 ms a patient
     lines = resources = 0
     marked: set[bytes] = set()
+    queries = tuple(q for q in queries if q.resource_type == resource_type)
+    finds_all = any(not q.tokens for q in queries)  # Patient and Condition: no check a line
 
     def skip(reason: str) -> None:
         outcome.malformed += 1
@@ -86,7 +88,7 @@ def split(chunk: Chunk, work: Path, buckets: int, queries: tuple[Query, ...]) ->
                 continue
             resources += 1
             key = patient_id.encode()
-            if found(queries, resource_type, resource):
+            if finds_all or found(queries, resource_type, resource):
                 line = b"%s%s\t%s\n" % (prefix, key, raw)
             elif key in marked:
                 continue

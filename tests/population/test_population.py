@@ -7,6 +7,7 @@ import gzip
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -182,7 +183,7 @@ def test_a_patient_whose_resources_the_engine_never_reads_is_still_counted(
 ) -> None:
     export = tmp_path / "export"
     expected = write_scenarios(export)
-    unread = [
+    unread: list[dict[str, Any]] = [
         {"resourceType": "MedicationStatement", "id": "ms-1", "status": "active"},
         {
             "resourceType": "Observation",
