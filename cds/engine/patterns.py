@@ -201,7 +201,6 @@ def _merge_indicator(results: tuple[IndicatorResult, ...]) -> IndicatorResult:
         return first
     return IndicatorResult(
         first.key,
-        first.label,
         bool(present),
         evidence,
         absent,
