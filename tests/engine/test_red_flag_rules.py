@@ -5,42 +5,14 @@ bilateral. Each row: the findings, then the flags raised as (flag, tier, route, 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
 
 import pytest
 
-from cds.data.scenarios import FIXTURES_NOW as FIXED_NOW
-from cds.engine import find
-from cds.facts import Fact, Facts, PatientInfo
-from cds.terminology import default_terminology
+from cds.facts import Fact, PatientInfo
+from tests.support.facts import ADULT, TERM, fact, findings_of, on, refs
 
-TERM = default_terminology()
-TODAY = FIXED_NOW.date()
-ADULT = PatientInfo("Patient/p", 44, "female", date(1982, 1, 1))
 THIRTY = PatientInfo("Patient/p", 30, "male", date(1996, 1, 1))
-
-
-def on(days: int | None) -> date | None:
-    return None if days is None else TODAY - timedelta(days=days)
-
-
-def fact(concept: str, days: int | None, ref: str, **extra: Any) -> Fact:
-    c = TERM.concepts[concept]
-    found = Fact(
-        reference=ref if "/" in ref else f"Condition/{ref}",
-        concept=concept,
-        roles=c.roles,
-        attrs=c.attrs,
-        label=c.title,
-        code="text",
-        confidence="text",
-        current=True,
-        onset=on(days),
-        region=c.attrs.get("region"),
-        joint=c.attrs.get("joint"),
-    )
-    return replace(found, **extra)
 
 
 def site_flag(rule: str | None, days: int | None = 3, **attrs: str) -> Fact:
@@ -68,16 +40,12 @@ Raised = list[tuple[str, str, str, list[str]]]
 
 
 def raised(*facts: Fact, patient: PatientInfo = ADULT) -> Raised:
-    findings = find(Facts("p", patient, facts=facts), "patient-view", FIXED_NOW, TERM)
-    return [
-        (r.flag, r.tier, r.route, [f.reference.split("/")[1] for f in r.facts])
-        for r in findings.red_flags
-    ]
+    found = findings_of(*facts, patient=patient).red_flags
+    return [(r.flag, r.tier, r.route, refs(r.facts)) for r in found]
 
 
 def stable(*facts: Fact) -> list[str]:
-    findings = find(Facts("p", ADULT, facts=facts), "patient-view", FIXED_NOW, TERM)
-    return [f.reference.split("/")[1] for f in findings.stable]
+    return refs(findings_of(*facts).stable)
 
 
 MYELOPATHY = fact("cervical-myelopathy", 30, "myelo")
