@@ -9,7 +9,7 @@ from typing import Any
 
 from cds.data.scenarios import FIXTURES_NOW as FIXED_NOW
 from cds.engine import Findings, find
-from cds.facts import Fact, Facts, PatientInfo
+from cds.facts import Fact, Facts, Measurement, PatientInfo
 from cds.terminology import default_terminology
 
 TERM = default_terminology()
@@ -42,8 +42,11 @@ def fact(concept: str, days: int | None, ref: str, **extra: Any) -> Fact:
     return replace(found, **extra)
 
 
-def findings_of(*facts: Fact, patient: PatientInfo = ADULT) -> Findings:
-    return find(Facts("p", patient, facts=facts), "patient-view", FIXED_NOW, TERM)
+def findings_of(
+    *facts: Fact, patient: PatientInfo = ADULT, labs: tuple[Measurement, ...] = ()
+) -> Findings:
+    record = Facts("p", patient, facts=facts, measurements=labs)
+    return find(record, "patient-view", FIXED_NOW, TERM)
 
 
 def refs(facts: tuple[Fact, ...]) -> list[str]:
