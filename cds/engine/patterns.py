@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from cds.engine.context import Context, JointGroup, sides_compatible
@@ -90,7 +91,7 @@ def _assess(ctx: Context, group: JointGroup, inflammatory: bool) -> JointFinding
     best: JointFinding | None = None
     for pattern, back, supporting in candidates:
         indicators = check_indicators(ctx, group, back, radicular_joint=pattern == "radicular")
-        chosen = _choose(ctx, pattern, joint, indicators, back)
+        chosen = _choose(ctx, pattern, joint, indicators)
         if chosen is None:
             continue
         extra = supporting
@@ -110,11 +111,7 @@ def _assess(ctx: Context, group: JointGroup, inflammatory: bool) -> JointFinding
 
 
 def _choose(
-    ctx: Context,
-    pattern: Pattern,
-    joint: str,
-    indicators: tuple[IndicatorResult, ...],
-    back: tuple[Fact, ...],
+    ctx: Context, pattern: Pattern, joint: str, indicators: tuple[IndicatorResult, ...]
 ) -> Pattern | None:
     present = {i.key for i in indicators if i.present}
     if pattern == "biomechanical":
@@ -194,11 +191,11 @@ def _merge(
 
 def _merge_indicator(results: tuple[IndicatorResult, ...]) -> IndicatorResult:
     first = results[0]
+    if len(results) == 1:
+        return first
     present = [r.evidence for r in results if r.present]
     evidence = _unique(present)
     absent = _unique([r.checked_absent for r in results])
-    if len(results) == 1 and evidence == first.evidence and absent == first.checked_absent:
-        return first
     return IndicatorResult(
         first.key,
         bool(present),
@@ -209,12 +206,9 @@ def _merge_indicator(results: tuple[IndicatorResult, ...]) -> IndicatorResult:
 
 
 def _region(back: tuple[Fact, ...], members: list[JointFinding], upper_limb: frozenset[str]) -> str:
-    counts: dict[str, int] = {}
-    for b in back:
-        if b.region and b.region != "unspecified":
-            counts[b.region] = counts.get(b.region, 0) + 1
+    counts = Counter(b.region for b in back if b.region and b.region != "unspecified")
     if counts:
-        return max(counts, key=counts.__getitem__)
+        return counts.most_common(1)[0][0]
     upper = any(m.group.site.joint in upper_limb for m in members)
     return "cervical" if upper else "lumbar"
 
