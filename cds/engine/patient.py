@@ -54,7 +54,7 @@ def patient_state(ctx: Context) -> PatientState:
 
 
 def _asserted(f: Fact) -> bool:
-    return not f.negated and f.assertion not in ("negated", "conditional", "family")
+    return not f.negated and f.assertion not in ("conditional", "family")  # negated text: f.negated
 
 
 def _long_term(ctx: Context, f: Fact, days: int) -> bool:
