@@ -320,3 +320,66 @@ def test_long_term_steroids_with_new_back_pain_name_the_prescription() -> None:
         ("infection", "urgent", "infection", ["steroid"]),
     ]
     assert raised(OLD_BACK, STEROID) == []
+
+
+def test_thoracic_pain_of_any_duration_with_a_cancer_history_is_a_flag() -> None:
+    old_thoracic = fact("back-pain-thoracic", 400, "thoracic")
+    past_cancer = fact("malignancy", 2000, "cancer", current=False)
+    thoracic = [r for r in raised(old_thoracic, past_cancer, patient=THIRTY) if r[0] != "cancer"]
+    assert thoracic == [("thoracic-pain", "urgent", "thoracic-pain", ["thoracic", "cancer"])]
+
+
+@pytest.mark.parametrize(("age", "flagged"), [(19, True), (20, False), (49, False), (50, True)])
+def test_new_thoracic_pain_is_a_flag_under_twenty_and_from_fifty(age: int, flagged: bool) -> None:
+    patient = PatientInfo("Patient/p", age, "male", date(2026 - age, 1, 1))
+    expected = [("thoracic-pain", "urgent", "thoracic-pain", ["thoracic"])] if flagged else []
+    assert raised(THORACIC, patient=patient) == expected
+
+
+def test_a_child_with_knee_pain_and_a_limp_names_both() -> None:
+    child = PatientInfo("Patient/p", 10, "male", date(2016, 1, 1))
+    knee = fact("joint-pain-knee", 5, "knee", side="right")
+    limp = fact("abnormal-gait", 5, "limp")
+    assert raised(knee, limp, patient=child) == [
+        ("child-hip", "urgent", "child-hip", ["knee", "limp"])
+    ]
+
+
+NUMB = fact("numbness", 84, "numb")
+
+
+@pytest.mark.parametrize(
+    ("numbness", "escalates"),
+    [
+        (NUMB, True),
+        (fact("numbness", 85, "numb"), False),
+        (fact("numbness", 400, "numb", progressive=True), True),
+        (fact("numbness", None, "numb"), True),
+        (replace(NUMB, assertion="conditional"), False),
+    ],
+    ids=["84 days", "85 days", "worsening", "undated", "conditional"],
+)
+def test_known_cancer_with_a_neurological_symptom_is_an_emergency(
+    numbness: Fact, escalates: bool
+) -> None:
+    expected = (
+        [("cancer", "emergency", "cancer-emergency", ["cancer", "numb"])]
+        if escalates
+        else [("cancer", "urgent", "cancer", ["cancer"])]
+    )
+    assert [r for r in raised(NEW_BACK, CANCER, numbness) if r[0] == "cancer"] == expected
+
+
+def test_weight_loss_with_a_neurological_symptom_stays_urgent() -> None:
+    weight = fact("weight-loss", 10, "weight")
+    assert raised(NEW_BACK, weight, NUMB) == [("weight-loss", "urgent", "weight-loss", ["weight"])]
+
+
+def test_a_flag_that_needs_new_back_pain_began_when_the_back_pain_did() -> None:
+    earlier = fact("back-pain-lumbar", 20, "back")
+    later = fact("back-pain-lumbar", 10, "again")
+    (cancer,) = findings_of(earlier, later, CANCER).red_flags
+    assert cancer.start == on(20)
+    myelopathy = fact("cervical-myelopathy", 30, "myelo")
+    (flag,) = findings_of(earlier, later, myelopathy).red_flags
+    assert flag.start == on(30)
