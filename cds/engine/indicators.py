@@ -89,5 +89,5 @@ def score_of(
     base = sum(rules.indicator(i.key).weight for i in indicators if i.present)
     for f in supporting:
         kind = "gait" if "gait" in f.roles else "posture"
-        base += rules.supporting_weight.get(kind, 0.0)
+        base += rules.supporting_weight[kind]
     return base

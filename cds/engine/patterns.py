@@ -59,7 +59,7 @@ def find_patterns(ctx: Context) -> tuple[Finding, ...]:
 def _assess(ctx: Context, group: JointGroup, inflammatory: bool) -> JointFinding | None:
     rules = ctx.term.rules
     joint = group.site.joint
-    if inflammatory and joint in rules.pattern_joints.get("inflammatory", ()):
+    if inflammatory and joint in rules.pattern_joints["inflammatory"]:
         back = tuple(b for b in ctx.back if b.region != "cervical") or ctx.back
         indicators = check_indicators(ctx, group, back, radicular_joint=False)
         return JointFinding(
@@ -77,7 +77,7 @@ def _assess(ctx: Context, group: JointGroup, inflammatory: bool) -> JointFinding
     if radicular_back:
         candidates.append(("radicular", radicular_back, ()))
     for key in ("biomechanicalLower", "biomechanicalShoulder"):
-        if joint not in rules.pattern_joints.get(key, ()):
+        if joint not in rules.pattern_joints[key]:
             continue
         back = ctx.back_for(rules.pattern_regions[key], joint)
         postures = tuple(
@@ -118,7 +118,7 @@ def _choose(
         return "biomechanical" if not present & {"radiating", "neurological"} else None
     if present & {"radiating", "neurological"}:
         return "radicular"
-    compensatory = ctx.term.rules.pattern_joints.get("compensatory", frozenset())
+    compensatory = ctx.term.rules.pattern_joints["compensatory"]
     if joint in compensatory and "chronic-or-recurrent" in present:
         return "compensatory"
     return "radicular"
