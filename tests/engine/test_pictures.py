@@ -189,3 +189,9 @@ def test_both_pictures_each_with_a_finding_of_its_own() -> None:
         ("shoulder", "pmr"),
         ("si-joint", "pelvic-girdle-pain"),
     ]
+
+
+def test_a_pregnant_woman_s_shoulders_get_no_pmr_finding_without_the_markers() -> None:
+    assert pictures(BACK, SHOULDERS, SI_JOINT, PREGNANT, patient=THIRTY) == [
+        ("si-joint", "pelvic-girdle-pain")
+    ]
