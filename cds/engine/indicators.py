@@ -11,7 +11,6 @@ def check_indicators(
     ctx: Context, group: JointGroup, back: tuple[Fact, ...], radicular_joint: bool
 ) -> tuple[IndicatorResult, ...]:
     joint, side = group.site.joint, group.site.side
-    rules = ctx.term.rules
     limb = ctx.limb(joint)
 
     def relevant(f: Fact) -> bool:
@@ -38,34 +37,16 @@ def check_indicators(
     unilateral = side in ("left", "right") and (not sided or any(f.side == side for f in sided))
     chronic = chronic_or_recurrent(ctx, back)
     return (
-        IndicatorResult("radiating", rules.indicator("radiating").label, bool(same_rad), same_rad),
-        IndicatorResult(
-            "neurological",
-            rules.indicator("neurological").label,
-            bool(same_neuro),
-            same_neuro,
-            neuro_absent,
-        ),
-        IndicatorResult(
-            "provocation",
-            rules.indicator("provocation").label,
-            bool(same_prov),
-            same_prov,
-            provoking_absent,
-        ),
+        IndicatorResult("radiating", bool(same_rad), same_rad),
+        IndicatorResult("neurological", bool(same_neuro), same_neuro, neuro_absent),
+        IndicatorResult("provocation", bool(same_prov), same_prov, provoking_absent),
         IndicatorResult(
             "unilateral",
-            rules.indicator("unilateral").label,
             unilateral,
             group.facts if unilateral else (),
             note="opposite-side" if opposite_side and not unilateral else "",
         ),
-        IndicatorResult(
-            "chronic-or-recurrent",
-            rules.indicator("chronic-or-recurrent").label,
-            bool(chronic),
-            chronic,
-        ),
+        IndicatorResult("chronic-or-recurrent", bool(chronic), chronic),
     )
 
 
@@ -108,5 +89,5 @@ def score_of(
     base = sum(rules.indicator(i.key).weight for i in indicators if i.present)
     for f in supporting:
         kind = "gait" if "gait" in f.roles else "posture"
-        base += rules.supporting_weight.get(kind, 0.0)
+        base += rules.supporting_weight[kind]
     return base

@@ -23,7 +23,6 @@ class JointSite:
 @dataclass(frozen=True, slots=True)
 class IndicatorResult:
     key: str
-    label: str
     present: bool
     evidence: tuple[Fact, ...] = ()
     checked_absent: tuple[Fact, ...] = ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from cds.engine.context import Context, JointGroup, sides_compatible
@@ -58,7 +59,7 @@ def find_patterns(ctx: Context) -> tuple[Finding, ...]:
 def _assess(ctx: Context, group: JointGroup, inflammatory: bool) -> JointFinding | None:
     rules = ctx.term.rules
     joint = group.site.joint
-    if inflammatory and joint in rules.pattern_joints.get("inflammatory", ()):
+    if inflammatory and joint in rules.pattern_joints["inflammatory"]:
         back = tuple(b for b in ctx.back if b.region != "cervical") or ctx.back
         indicators = check_indicators(ctx, group, back, radicular_joint=False)
         return JointFinding(
@@ -76,7 +77,7 @@ def _assess(ctx: Context, group: JointGroup, inflammatory: bool) -> JointFinding
     if radicular_back:
         candidates.append(("radicular", radicular_back, ()))
     for key in ("biomechanicalLower", "biomechanicalShoulder"):
-        if joint not in rules.pattern_joints.get(key, ()):
+        if joint not in rules.pattern_joints[key]:
             continue
         back = ctx.back_for(rules.pattern_regions[key], joint)
         postures = tuple(
@@ -90,7 +91,7 @@ def _assess(ctx: Context, group: JointGroup, inflammatory: bool) -> JointFinding
     best: JointFinding | None = None
     for pattern, back, supporting in candidates:
         indicators = check_indicators(ctx, group, back, radicular_joint=pattern == "radicular")
-        chosen = _choose(ctx, pattern, joint, indicators, back)
+        chosen = _choose(ctx, pattern, joint, indicators)
         if chosen is None:
             continue
         extra = supporting
@@ -110,18 +111,14 @@ def _assess(ctx: Context, group: JointGroup, inflammatory: bool) -> JointFinding
 
 
 def _choose(
-    ctx: Context,
-    pattern: Pattern,
-    joint: str,
-    indicators: tuple[IndicatorResult, ...],
-    back: tuple[Fact, ...],
+    ctx: Context, pattern: Pattern, joint: str, indicators: tuple[IndicatorResult, ...]
 ) -> Pattern | None:
     present = {i.key for i in indicators if i.present}
     if pattern == "biomechanical":
         return "biomechanical" if not present & {"radiating", "neurological"} else None
     if present & {"radiating", "neurological"}:
         return "radicular"
-    compensatory = ctx.term.rules.pattern_joints.get("compensatory", frozenset())
+    compensatory = ctx.term.rules.pattern_joints["compensatory"]
     if joint in compensatory and "chronic-or-recurrent" in present:
         return "compensatory"
     return "radicular"
@@ -194,14 +191,13 @@ def _merge(
 
 def _merge_indicator(results: tuple[IndicatorResult, ...]) -> IndicatorResult:
     first = results[0]
+    if len(results) == 1:
+        return first
     present = [r.evidence for r in results if r.present]
     evidence = _unique(present)
     absent = _unique([r.checked_absent for r in results])
-    if len(results) == 1 and evidence == first.evidence and absent == first.checked_absent:
-        return first
     return IndicatorResult(
         first.key,
-        first.label,
         bool(present),
         evidence,
         absent,
@@ -210,12 +206,9 @@ def _merge_indicator(results: tuple[IndicatorResult, ...]) -> IndicatorResult:
 
 
 def _region(back: tuple[Fact, ...], members: list[JointFinding], upper_limb: frozenset[str]) -> str:
-    counts: dict[str, int] = {}
-    for b in back:
-        if b.region and b.region != "unspecified":
-            counts[b.region] = counts.get(b.region, 0) + 1
+    counts = Counter(b.region for b in back if b.region and b.region != "unspecified")
     if counts:
-        return max(counts, key=counts.__getitem__)
+        return counts.most_common(1)[0][0]
     upper = any(m.group.site.joint in upper_limb for m in members)
     return "cervical" if upper else "lumbar"
 

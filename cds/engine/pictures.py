@@ -26,9 +26,7 @@ def with_pictures(
     if not pmr and not pelvic:
         return findings
     covered = {s.joint for f in findings for s in f.sites}
-    extra = []
-    if pmr:
-        extra += _uncovered(ctx, "pmr", covered, lambda g: _girdle(g.site))
+    extra = _uncovered(ctx, "pmr", covered, lambda g: _girdle(g.site)) if pmr else []
     if pelvic:
         extra += _uncovered(ctx, "pelvic-girdle-pain", covered, lambda g: _pelvic(g.site))
     out = []

@@ -83,7 +83,7 @@ class _Finder:
         return self._result()
 
     def _coded(self, f: Fact) -> None:
-        rule = f.attrs.get("rule", "always")
+        rule = f.attrs.get("rule")  # none: "always", the last branch
         flag = f.attrs.get("flag", f.concept)
         tier = _tier(f.attrs.get("tier"))
         if f.attrs.get("requires-back") == "true" and not self.current_back:

@@ -130,7 +130,10 @@ def test_onset_before_thirty_five_is_a_feature() -> None:
 
 def test_buttock_pain_is_a_feature() -> None:
     buttock = condition("279043006", system=SNOMED, rid="buttock")
-    assert inflammatory(evaluate_ng65(3, extra=[buttock]))
+    result = evaluate_ng65(3, extra=[buttock])
+    assert inflammatory(result)
+    criteria = result.findings.findings[0].ng65
+    assert criteria is not None and "buttock-pain" in criteria.features
 
 
 def test_a_denied_feature_does_not_count() -> None:
