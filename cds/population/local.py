@@ -40,9 +40,14 @@ SPARE_FILES = 64
 T = TypeVar("T")
 
 
-def bucket_count(files: list[ExportFile], wanted: int | None = None) -> int:
-    """`wanted`, or enough for BUCKET_BYTES each; never as many as the open-file limit."""
-    lines = sum(f.size * (GZIP_RATIO if f.gzipped else 1) for f in files)
+def line_bytes(piece: Chunk) -> int:
+    """The bytes of lines a piece holds, a gzip file's estimated."""
+    return (piece.end - piece.start) * (GZIP_RATIO if piece.file.gzipped else 1)
+
+
+def bucket_count(lines: int, wanted: int | None = None) -> int:
+    """`wanted`, or enough for BUCKET_BYTES of `lines` each; never as many as the open-file
+    limit."""
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     limit = MAX_BUCKETS if soft == resource.RLIM_INFINITY else min(MAX_BUCKETS, soft - SPARE_FILES)
     return max(1, min(limit, wanted or -(-lines // BUCKET_BYTES)))
@@ -102,10 +107,10 @@ def run_local(
     timeline: Path | None = None,
 ) -> tuple[Tally, MalformedLines]:
     started, spans = time.monotonic(), list[Span]()
-    buckets = bucket_count(files, buckets)
-    workers = workers or os.cpu_count() or 1
     pieces = chunks(files)
-    lines = [(p.end - p.start) * (GZIP_RATIO if p.file.gzipped else 1) for p in pieces]
+    lines = [line_bytes(p) for p in pieces]
+    buckets = bucket_count(sum(lines), buckets)
+    workers = workers or os.cpu_count() or 1
     work = Path(tempfile.mkdtemp(prefix=".buckets-", dir=patients_out.parent))
     parts = work / "parts"
     parts.mkdir()
