@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from cds.population.errors import PopulationError
 from cds.population.export import ExportFile
 from cds.population.line_numbers import line_numbers
 from cds.population.lines import PATIENT_ID, PATIENT_REFERENCE, MalformedLine, read_line
-from cds.population.malformed import KEPT, MalformedLines, Skip
+from cds.population.malformed import MalformedLines, Skip
 from cds.population.patient import evaluate_patient
 from cds.population.result import PatientResult
 from cds.population.tally import Tally
@@ -136,7 +137,7 @@ def run_spark(
     files: list[ExportFile], now: datetime, patients_out: Path, *, master: str
 ) -> tuple[Tally, MalformedLines]:
     session = _session(master)
-    tally, malformed, kept = Tally(), MalformedLines(), list[tuple[str, str, str]]()
+    tally, malformed, values = Tally(), MalformedLines(), list[str]()
     try:
         # Evaluated by all executors at once and kept there; then streamed to the driver one
         # partition at a time (toLocalIterator alone would evaluate one partition at a time).
@@ -148,12 +149,12 @@ def run_spark(
                     out.write(row.result + "\n")
                     tally.add(PatientResult.from_json(row.result.encode()))
                 for skip in row.malformed:
-                    malformed.by_type[skip.type] += 1
-                    if len(kept) < KEPT:
-                        kept.append((skip.file, skip.reason, skip.value))
+                    malformed.add(skip.type, Skip(skip.file, None, skip.reason))
+                    if len(values) < len(malformed.kept):
+                        values.append(skip.value)
     finally:
         session.stop()
-    numbers = line_numbers(files, [(file, value) for file, _, value in kept])
-    for (file, reason, _), line in zip(kept, numbers, strict=True):
-        malformed.kept.append(Skip(file, line, reason))
+    wanted = [(skip.file, value) for skip, value in zip(malformed.kept, values, strict=True)]
+    numbers = line_numbers(files, wanted)
+    malformed.kept = [replace(s, line=n) for s, n in zip(malformed.kept, numbers, strict=True)]
     return tally, malformed
