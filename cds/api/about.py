@@ -7,7 +7,7 @@ from what the cards do. Every card's `source.url` points here, at its topic.
 
 import hashlib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,25 @@ TEMPLATES = Environment(
 
 def about_url(public_base_url: str | None, request: Request) -> str:
     """The page's absolute URL: under CDS_PUBLIC_BASE_URL when set, else the request's base."""
-    base = public_base_url or str(request.base_url)
-    return base.rstrip("/") + PATH
+    if public_base_url:
+        return public_base_url.rstrip("/") + PATH
+    scope = request.scope
+    root = scope.get("app_root_path", scope.get("root_path", ""))
+    return _about_under(
+        scope.get("scheme", "http"), scope.get("server"), root, request.headers.get("host")
+    )
+
+
+@lru_cache(maxsize=64)
+def _about_under(
+    scheme: str, server: tuple[str, int | None] | None, root_path: str, host: str | None
+) -> str:
+    """Starlette's `base_url` parses a URL each call (~20 us): a service behind one address
+    sees the same few bases again and again. Bounded, since the Host header is the client's."""
+    headers = [(b"host", host.encode("latin-1"))] if host is not None else []
+    scope: dict[str, Any] = {"type": "http", "scheme": scheme, "server": server, "headers": headers}
+    scope |= {"root_path": root_path, "path": "/", "query_string": b""}
+    return str(Request(scope).base_url).rstrip("/") + PATH
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,5 @@
 """Recording the cards the service issued, keyed by a keyed hash of the patient id."""
 
-import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from cds.store.schema import insert_new, issued_card, issued_suggestion, utc
 
 def patient_hash(patient_id: str, key: bytes) -> str:
     """HMAC-SHA256 (hex) of the patient id: cards can be matched to a patient, not traced back."""
-    return hmac.new(key, patient_id.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, patient_id.encode(), "sha256").hex()
 
 
 PatientKey = tuple[str, str]
