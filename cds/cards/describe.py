@@ -14,6 +14,9 @@ UNITS = {"Cel": "°C", "{score}": "/10", "mm/h": "mm/h", "mg/L": "mg/L"}
 
 
 class EvidenceLine(NamedTuple):
+    """The templates unpack it in this order (`for label, reference, detail, free_text in …`):
+    cheaper for Jinja than reading its attributes."""
+
     label: str
     reference: str
     detail: str = ""
