@@ -23,9 +23,9 @@ from cds.cards.text import CardText, card_text
 from cds.engine import Finding, Findings, OrderFinding, RedFlag
 from cds.facts import Fact
 from cds.facts.sites import combine_sides
-from cds.protocol import Card, CardSource, TopicCoding
+from cds.protocol import Card
 from cds.terminology import Terminology
-from cds.types import TOPIC_SYSTEM, Hook, Indicator, Topic
+from cds.types import Hook, Indicator, Topic
 
 MAX_EVIDENCE_LINES = 12
 
@@ -62,7 +62,6 @@ class _Builder:
         side: str,
         evidence: Iterable[str],
     ) -> IssuedCard:
-        source = self.text.section("source")
         uuid = self.new_uuid()
         conditions = reason_references(reasons)
         suggestions = tuple(
@@ -81,13 +80,7 @@ class _Builder:
             summary=_clip(summary),
             indicator=indicator,
             detail=detail,
-            source=CardSource(
-                label=source["label"],
-                url=source["url"],
-                topic=TopicCoding(
-                    system=TOPIC_SYSTEM, code=topic, display=self.text.word("topics", topic)
-                ),
-            ),
+            source=self.catalog.sources[topic],
             suggestions=[s.wire for s in suggestions] or None,
             selectionBehavior="any" if suggestions else None,
             overrideReasons=list(self.catalog.override_reasons[topic]) or None,
@@ -212,9 +205,9 @@ class _Builder:
         mechanism = text.mechanism(finding.pattern, region=region, joints=joints_phrase)
         advice = fitted_advice(text, self.term.rules, self.f, finding)
         if inflammatory:
-            summary = text.summary("inflammatory", sites=sites)
+            summary = text.summary_of_words("inflammatory", sites=sites)
         elif finding.picture is not None:
-            summary = text.summary(finding.picture, sites=sites, region=region)
+            summary = text.summary_of_words(finding.picture, sites=sites, region=region)
         elif finding.local:
             local = " / ".join(dict.fromkeys(self._concept_title(f) for f in finding.local))
             summary = text.summary("local", sites=sites, local=local, region=region)
@@ -223,7 +216,7 @@ class _Builder:
                     "local", sites=sites, local="local joint disease", region=region
                 )
         else:
-            summary = text.summary(finding.pattern, sites=sites, region=region)
+            summary = text.summary_of_words(finding.pattern, sites=sites, region=region)
         facts = finding.evidence
         joints = {site.joint for site in finding.sites}
         pain = [
@@ -315,7 +308,7 @@ class _Builder:
         sites = tuple(dict.fromkeys(s for o in orders for s in o.sites))
         phrase = sites_phrase(text, sites, capital=False)
         kind = orders[0].order.kind
-        summary = text.summary(f"order-{kind}", sites=phrase)
+        summary = text.summary_of_words(f"order-{kind}", sites=phrase)
         findings = tuple({id(o.finding): o.finding for o in orders}.values())
         main = findings[0]
         region = text.word("regions", main.region)
