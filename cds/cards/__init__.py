@@ -13,7 +13,13 @@ from cds.cards.advice import (
     spinal_assessment_offer,
 )
 from cds.cards.catalog import catalog
-from cds.cards.describe import EvidenceLine, fact_line, measurement_line, sites_phrase
+from cds.cards.describe import (
+    EvidenceLine,
+    capitalized,
+    fact_line,
+    measurement_line,
+    sites_phrase,
+)
 from cds.cards.escape import plain
 from cds.cards.imaging import imaging_card
 from cds.cards.issued import IssuedCard
@@ -198,12 +204,13 @@ class _Builder:
 
     def finding_card(self, finding: Finding) -> IssuedCard:
         text = self.text
-        sites = sites_phrase(text, finding.sites)
-        region = text.word("regions", finding.region)
         joints_phrase = sites_phrase(text, finding.sites, capital=False)
+        sites = capitalized(joints_phrase)
+        region = text.word("regions", finding.region)
         inflammatory = finding.pattern == "inflammatory"
         mechanism = text.mechanism(finding.pattern, region=region, joints=joints_phrase)
-        advice = fitted_advice(text, self.term.rules, self.f, finding)
+        facts = finding.evidence
+        advice = fitted_advice(text, self.term.rules, self.f, finding, facts)
         if inflammatory:
             summary = text.summary_of_words("inflammatory", sites=sites)
         elif finding.picture is not None:
@@ -217,7 +224,6 @@ class _Builder:
                 )
         else:
             summary = text.summary_of_words(finding.pattern, sites=sites, region=region)
-        facts = finding.evidence
         joints = {site.joint for site in finding.sites}
         pain = [
             measurement_line(text, m)
@@ -315,7 +321,7 @@ class _Builder:
         facts = tuple(
             {(f.reference, f.concept): f for fd in findings for f in fd.evidence}.values()
         )
-        advice = fitted_advice(text, self.term.rules, self.f, main)
+        advice = fitted_advice(text, self.term.rules, self.f, main, main.evidence)
         detail = text.detail(
             "order-spinal-origin",
             advice=advice,

@@ -36,7 +36,11 @@ def sites_phrase(text: CardText, sites: tuple[JointSite, ...], *, capital: bool 
         side_word = text.word("sides", side)
         parts.append(f"{side_word} {_join(joints)}".strip())
     phrase = _join(parts)
-    return phrase[:1].upper() + phrase[1:] if capital else phrase
+    return capitalized(phrase) if capital else phrase
+
+
+def capitalized(phrase: str) -> str:
+    return phrase[:1].upper() + phrase[1:]
 
 
 def _join(words: list[str]) -> str:
