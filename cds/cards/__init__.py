@@ -13,7 +13,13 @@ from cds.cards.advice import (
     spinal_assessment_offer,
 )
 from cds.cards.catalog import catalog
-from cds.cards.describe import EvidenceLine, fact_line, measurement_line, sites_phrase
+from cds.cards.describe import (
+    EvidenceLine,
+    capitalized,
+    fact_line,
+    measurement_line,
+    sites_phrase,
+)
 from cds.cards.escape import plain
 from cds.cards.imaging import imaging_card
 from cds.cards.issued import IssuedCard
@@ -23,9 +29,9 @@ from cds.cards.text import CardText, card_text
 from cds.engine import Finding, Findings, OrderFinding, RedFlag
 from cds.facts import Fact
 from cds.facts.sites import combine_sides
-from cds.protocol import Card, CardSource, TopicCoding
+from cds.protocol import Card
 from cds.terminology import Terminology
-from cds.types import TOPIC_SYSTEM, Hook, Indicator, Topic
+from cds.types import Hook, Indicator, Topic
 
 MAX_EVIDENCE_LINES = 12
 
@@ -62,7 +68,6 @@ class _Builder:
         side: str,
         evidence: Iterable[str],
     ) -> IssuedCard:
-        source = self.text.section("source")
         uuid = self.new_uuid()
         conditions = reason_references(reasons)
         suggestions = tuple(
@@ -81,13 +86,7 @@ class _Builder:
             summary=_clip(summary),
             indicator=indicator,
             detail=detail,
-            source=CardSource(
-                label=source["label"],
-                url=source["url"],
-                topic=TopicCoding(
-                    system=TOPIC_SYSTEM, code=topic, display=self.text.word("topics", topic)
-                ),
-            ),
+            source=self.catalog.sources[topic],
             suggestions=[s.wire for s in suggestions] or None,
             selectionBehavior="any" if suggestions else None,
             overrideReasons=list(self.catalog.override_reasons[topic]) or None,
@@ -205,16 +204,17 @@ class _Builder:
 
     def finding_card(self, finding: Finding) -> IssuedCard:
         text = self.text
-        sites = sites_phrase(text, finding.sites)
-        region = text.word("regions", finding.region)
         joints_phrase = sites_phrase(text, finding.sites, capital=False)
+        sites = capitalized(joints_phrase)
+        region = text.word("regions", finding.region)
         inflammatory = finding.pattern == "inflammatory"
         mechanism = text.mechanism(finding.pattern, region=region, joints=joints_phrase)
-        advice = fitted_advice(text, self.term.rules, self.f, finding)
+        facts = finding.evidence
+        advice = fitted_advice(text, self.term.rules, self.f, finding, facts)
         if inflammatory:
-            summary = text.summary("inflammatory", sites=sites)
+            summary = text.summary_of_words("inflammatory", sites=sites)
         elif finding.picture is not None:
-            summary = text.summary(finding.picture, sites=sites, region=region)
+            summary = text.summary_of_words(finding.picture, sites=sites, region=region)
         elif finding.local:
             local = " / ".join(dict.fromkeys(self._concept_title(f) for f in finding.local))
             summary = text.summary("local", sites=sites, local=local, region=region)
@@ -223,8 +223,7 @@ class _Builder:
                     "local", sites=sites, local="local joint disease", region=region
                 )
         else:
-            summary = text.summary(finding.pattern, sites=sites, region=region)
-        facts = finding.evidence
+            summary = text.summary_of_words(finding.pattern, sites=sites, region=region)
         joints = {site.joint for site in finding.sites}
         pain = [
             measurement_line(text, m)
@@ -315,14 +314,14 @@ class _Builder:
         sites = tuple(dict.fromkeys(s for o in orders for s in o.sites))
         phrase = sites_phrase(text, sites, capital=False)
         kind = orders[0].order.kind
-        summary = text.summary(f"order-{kind}", sites=phrase)
+        summary = text.summary_of_words(f"order-{kind}", sites=phrase)
         findings = tuple({id(o.finding): o.finding for o in orders}.values())
         main = findings[0]
         region = text.word("regions", main.region)
         facts = tuple(
             {(f.reference, f.concept): f for fd in findings for f in fd.evidence}.values()
         )
-        advice = fitted_advice(text, self.term.rules, self.f, main)
+        advice = fitted_advice(text, self.term.rules, self.f, main, main.evidence)
         detail = text.detail(
             "order-spinal-origin",
             advice=advice,

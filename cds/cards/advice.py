@@ -9,6 +9,7 @@ from cds.cards.suggestions import Offer
 from cds.cards.text import CardText
 from cds.engine import Finding, Findings, PatientState
 from cds.engine.model import StartBack
+from cds.facts import Fact
 from cds.terminology.rules import Rules
 
 
@@ -27,13 +28,16 @@ class Advice:
     links: tuple[str, ...]
 
 
-def fitted_advice(text: CardText, rules: Rules, findings: Findings, finding: Finding) -> Advice:
+def fitted_advice(
+    text: CardText, rules: Rules, findings: Findings, finding: Finding, evidence: tuple[Fact, ...]
+) -> Advice:
+    """`evidence` is the finding's (`finding.evidence`, which the caller has already gathered)."""
     state = findings.state
     lower = finding.region not in rules.upper_regions
     joints = {s.joint for s in finding.sites}
     sciatica = any(
         "radiating" in f.roles and (f.region or "unspecified") in rules.lower_back_regions
-        for f in finding.evidence
+        for f in evidence
     )
     return Advice(
         lower=lower,

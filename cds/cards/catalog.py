@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import get_args
 
 from cds.cards.text import CardText
-from cds.protocol import CardCoding, Coding, Link
+from cds.protocol import CardCoding, CardSource, Coding, Link, TopicCoding
 from cds.terminology import Terminology
 from cds.terminology.model import SNOMED
-from cds.types import JSON
+from cds.types import JSON, TOPIC_SYSTEM, Topic
 
 OVERRIDE_SYSTEM = "https://spinal-origin-cds.example.org/CodeSystem/override-reason"
 SUGGESTION_SYSTEM = "https://spinal-origin-cds.example.org/CodeSystem/suggestion"
@@ -27,6 +28,8 @@ class Catalog:
     override_reasons: Mapping[str, tuple[CardCoding, ...]]
     """Card topic → its override reasons."""
     links: Mapping[str, Link]
+    sources: Mapping[Topic, CardSource]
+    """Card topic → the card's source, with the topic's coding."""
 
 
 _built: dict[tuple[int, int], tuple[CardText, Terminology, Catalog]] = {}
@@ -62,6 +65,16 @@ def _build(text: CardText, term: Terminology) -> Catalog:
             for topic, wanted in text.section("overrideReasons").items()
         },
         links={key: Link(**link, type="absolute") for key, link in text.section("links").items()},
+        sources={topic: _source(text, topic) for topic in get_args(Topic)},
+    )
+
+
+def _source(text: CardText, topic: Topic) -> CardSource:
+    source = text.section("source")
+    return CardSource(
+        label=source["label"],
+        url=source["url"],
+        topic=TopicCoding(system=TOPIC_SYSTEM, code=topic, display=text.word("topics", topic)),
     )
 
 

@@ -14,6 +14,9 @@ UNITS = {"Cel": "°C", "{score}": "/10", "mm/h": "mm/h", "mg/L": "mg/L"}
 
 
 class EvidenceLine(NamedTuple):
+    """The templates unpack it in this order (`for label, reference, detail, free_text in …`):
+    cheaper for Jinja than reading its attributes."""
+
     label: str
     reference: str
     detail: str = ""
@@ -33,7 +36,11 @@ def sites_phrase(text: CardText, sites: tuple[JointSite, ...], *, capital: bool 
         side_word = text.word("sides", side)
         parts.append(f"{side_word} {_join(joints)}".strip())
     phrase = _join(parts)
-    return phrase[:1].upper() + phrase[1:] if capital else phrase
+    return capitalized(phrase) if capital else phrase
+
+
+def capitalized(phrase: str) -> str:
+    return phrase[:1].upper() + phrase[1:]
 
 
 def _join(words: list[str]) -> str:

@@ -10,7 +10,7 @@ from cds.engine import Finding, RedFlag
 
 def flag_label(text: CardText, flag: RedFlag) -> str:
     label = text.word("flags", flag.flag)
-    return text.summary("suspected", label=label) if flag.suspected else label
+    return text.summary_of_words("suspected", label=label) if flag.suspected else label
 
 
 def flag_links(text: CardText, flags: tuple[RedFlag, ...]) -> list[str]:
@@ -23,5 +23,5 @@ def headline(text: CardText, finding: Finding) -> str:
     sites = sites_phrase(text, finding.sites, capital=False)
     region = text.word("regions", finding.region)
     key = "inflammatory" if finding.pattern == "inflammatory" else finding.pattern
-    what = text.summary(key, sites=sites, region=region)
-    return text.summary("afterwards", what=what[:1].lower() + what[1:])
+    what = text.summary_of_words(key, sites=sites, region=region)
+    return text.summary_of_words("afterwards", what=what[:1].lower() + what[1:])
