@@ -21,7 +21,8 @@ class Advice:
     """Lower limb from the lumbar spine; else upper limb from the neck or thoracic spine."""
     assess: str
     hip: str
-    safety_net: bool
+    safety_net: str
+    """Cauda equina safety-netting, for sciatica; empty when it does not apply."""
     stratification: str
     nsaid: str
     pregnant: bool
@@ -43,7 +44,7 @@ def fitted_advice(
         lower=lower,
         assess=text.word("assess", "lower" if lower else "upper"),
         hip=text.word("assess", "hip") if lower and joints & rules.hip_referred else "",
-        safety_net=lower and sciatica,
+        safety_net=text.word("assess", "safety-net") if lower and sciatica else "",
         stratification=_stratification(text, findings) if lower else "",
         nsaid=_nsaid(text, state),
         pregnant=bool(state and state.pregnant),
