@@ -47,12 +47,6 @@ def match_codeable(
     return ()
 
 
-def select(raw: Any, resource_type: str, term: Terminology) -> tuple[CodeMatch, ...]:
-    if type(raw) is not dict or raw.get("resourceType") != resource_type:
-        return ()
-    return match_codeable(raw.get("code"), term)
-
-
 def raw_reference(raw: dict[str, Any], resource_type: str, source: str, index: int) -> str:
     rid = raw.get("id")
     if isinstance(rid, str) and rid and len(rid) <= 64:

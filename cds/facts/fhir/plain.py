@@ -33,15 +33,16 @@ def _plain_coded(raw: Any) -> Coded | None:
         return None
     for key, value in raw.items():
         if type(value) is str:
-            if not value.isprintable() or not value or key == "userSelected":
+            if not value or not value.isprintable() or key == "userSelected":
                 return None
-            if key == "system" and " " in value:
-                return None  # uri: regex `\\S*`
-            if key == "code" and (value[0] == " " or value[-1] == " " or "  " in value):
-                return None  # code: regex `[^\\s]+(\\s[^\\s]+)*`
         elif key != "userSelected" or type(value) is not bool:
             return None
-    return Coded(raw.get("system"), raw.get("code"), raw.get("display"))
+    system, code = raw.get("system"), raw.get("code")  # each a non-empty string, or None
+    if system is not None and " " in system:
+        return None  # uri: regex `\\S*`
+    if code is not None and (code[0] == " " or code[-1] == " " or "  " in code):
+        return None  # code: regex `[^\\s]+(\\s[^\\s]+)*`
+    return Coded(system, code, raw.get("display"))
 
 
 def plain_codeable(raw: Any) -> Codeable | None:

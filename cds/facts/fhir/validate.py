@@ -193,9 +193,10 @@ class Reader(Generic[Read]):
             if not set(members).isdisjoint(names)
         )
         self._choice_keys = frozenset(key for _, keys in self._choices for key in keys)
-        self._absent = {e.name: None for e in self._elements}
-        self._by_key = {e.optional_key: e for e in self._elements if e.optional_key}
-        self._checked = tuple(e for e in self._elements if not e.optional_key)
+        self._by_key = {
+            e.optional_key: (i, e.type) for i, e in enumerate(self._elements) if e.optional_key
+        }
+        self._checked = tuple((i, e) for i, e in enumerate(self._elements) if not e.optional_key)
         """Elements that must be there, or have two keys: read one by one."""
 
     def read(self, raw: dict[str, Any]) -> Read:
@@ -206,14 +207,17 @@ class Reader(Generic[Read]):
             for prefix, keys in self._choices:
                 if sum(raw.get(key) is not None for key in keys) > 1:
                     raise InvalidResource(f"validation failed: {prefix}[x]: one_of_many")
-        values = dict(self._absent)
+        # In field order, passed by position: keywords cost ~0.06 M instructions a call of
+        # bench case (a).
+        values: list[Any] = [None] * len(self._elements)
         for key, value in raw.items():
-            element = self._by_key.get(key)
-            if element is not None:
-                values[element.name] = element.type.validate(value, key)
-        for element in self._checked:
-            values[element.name] = element.read(raw)
-        return self._read(**values)
+            found = self._by_key.get(key)
+            if found is not None:
+                index, element_type = found
+                values[index] = element_type.validate(value, key)
+        for index, element in self._checked:
+            values[index] = element.read(raw)
+        return self._read(*values)
 
 
 CONDITION = Reader(ConditionRead)
