@@ -35,8 +35,8 @@ def match_codeable(
                 continue
             if system in STANDARD_SYSTEMS:
                 standard = True
-            for entry in term.match_coding(system, code):
-                found.setdefault(entry.concept.id, CodeMatch(entry, "coded"))
+            for match in term.coded_matches(system, code):
+                found.setdefault(match.entry.concept.id, match)
     if found:
         return tuple(found.values())
     if standard and not text_with_standard_codes:

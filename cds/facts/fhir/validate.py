@@ -1,6 +1,6 @@
 """The one seam where raw FHIR JSON meets fhir.resources R4B: element-level validation.
 
-Never validate what the engine will not read. Of a resource, only the elements its dataclass
+Never validate what the engine will not read. Of a resource, only the elements its NamedTuple
 in `cds.facts.fhir.resources` names are validated, each with the fhir.resources type of that field,
 together with the model's own resource-level rules as far as they concern them: resourceType,
 required elements, one value per choice group (onset[x]...), no null in a list of complex types.
@@ -13,12 +13,14 @@ the model, to the same verdict (`cds.facts.fhir.plain`); the rest goes to fhir.r
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, get_type_hints
 
 from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.domainresource import DomainResource
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir_core.utils import is_list_type, is_primitive_type
 from pydantic import TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
@@ -162,12 +164,11 @@ class _Element:
 
 
 class Reader(Generic[Read]):
-    """Reads one resource type: the elements of its dataclass, validated as the model would."""
+    """Reads one resource type: the elements of its NamedTuple, validated as the model would."""
 
-    def __init__(self, read: type[Read]) -> None:
-        model = read.model
+    def __init__(self, read: type[Read], model: type[DomainResource]) -> None:
         fields = model.model_fields
-        names = [f.name for f in dataclasses.fields(read)]
+        names = list(read._fields)
         hints = get_type_hints(read)
         sample = model.model_construct(**{})  # for the model's rules, which are class-wide
         aliases = model.get_alias_mapping()
@@ -207,8 +208,6 @@ class Reader(Generic[Read]):
             for prefix, keys in self._choices:
                 if sum(raw.get(key) is not None for key in keys) > 1:
                     raise InvalidResource(f"validation failed: {prefix}[x]: one_of_many")
-        # In field order, passed by position: keywords cost ~0.06 M instructions a call of
-        # bench case (a).
         values: list[Any] = [None] * len(self._elements)
         for key, value in raw.items():
             found = self._by_key.get(key)
@@ -217,12 +216,12 @@ class Reader(Generic[Read]):
                 values[index] = element_type.validate(value, key)
         for index, element in self._checked:
             values[index] = element.read(raw)
-        return self._read(*values)
+        return self._read._make(values)
 
 
-CONDITION = Reader(ConditionRead)
-OBSERVATION = Reader(ObservationRead)
-SERVICE_REQUEST = Reader(ServiceRequestRead)
+CONDITION = Reader(ConditionRead, Condition)
+OBSERVATION = Reader(ObservationRead, Observation)
+SERVICE_REQUEST = Reader(ServiceRequestRead, ServiceRequest)
 
 
 def _describe(exc: ValidationError, where: str) -> str:
