@@ -29,9 +29,11 @@ def _string(value: Any) -> bool:
 
 
 def _plain_coded(raw: Any) -> Coded | None:
-    if type(raw) is not dict or not raw or not _CODING_KEYS.issuperset(raw):
+    if type(raw) is not dict or not raw:
         return None
     for key, value in raw.items():
+        if key not in _CODING_KEYS:  # here, not issuperset(raw): that builds a set
+            return None
         if type(value) is str:
             if not value or not value.isprintable() or key == "userSelected":
                 return None
@@ -57,8 +59,13 @@ def plain_codeable(raw: Any) -> Codeable | None:
         return None if "coding" in raw else Codeable((), text)
     if type(coding) is not list or not coding:
         return None
-    read = _each(coding, _plain_coded)
-    return None if read is None else Codeable(tuple(read), text)
+    codings = []
+    for item in coding:  # not _each: a call less a CodeableConcept
+        read = _plain_coded(item)
+        if read is None:
+            return None
+        codings.append(read)
+    return Codeable(tuple(codings), text)
 
 
 def plain_codeables(raw: Any) -> list[Codeable] | None:
