@@ -53,7 +53,7 @@ def condition_facts(
     onset = _onset(model, birth_date)
     body = body_site(model.bodySite or (), term)
     code_text = model.code.text if model.code is not None else None
-    notes = " ".join(n.text for n in model.note or () if n.text)
+    notes = " ".join(n.text for n in model.note if n.text) if model.note else None
     progressive = says_progressive(term, code_text, notes)
     status = _Status(
         reference, current, onset, abatement, to_date(model.recordedDate), clinical, verification
