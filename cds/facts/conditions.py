@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from cds.facts.fhir.codeable import Codeable
 from cds.facts.fhir.dates import add_years, to_date
@@ -53,7 +53,7 @@ def condition_facts(
     onset = _onset(model, birth_date)
     body = body_site(model.bodySite or (), term)
     code_text = model.code.text if model.code is not None else None
-    notes = " ".join(n.text for n in model.note or () if n.text)
+    notes = " ".join(n.text for n in model.note if n.text) if model.note else None
     progressive = says_progressive(term, code_text, notes)
     status = _Status(
         reference, current, onset, abatement, to_date(model.recordedDate), clinical, verification
@@ -72,8 +72,10 @@ def condition_facts(
     return facts
 
 
-@dataclass(frozen=True, slots=True)
-class _Status:
+class _Status(NamedTuple):
+    """A NamedTuple: cheaper to build than a frozen dataclass (~0.02 M instructions a call of
+    bench case (a))."""
+
     reference: str
     current: bool
     onset: date | None

@@ -26,7 +26,7 @@ from cds.facts.observations import USABLE, effective_date, measurement, observat
 from cds.facts.orders import draft_order, existing_referrals, referral_kinds
 from cds.facts.pregnancy import pregnancy_status
 from cds.facts.record import PatientRecord
-from cds.facts.select import match_codeable, raw_reference, select, standard_coded
+from cds.facts.select import match_codeable, raw_reference, standard_coded
 from cds.terminology import CodeMatch, Terminology
 from cds.types import Hook
 
@@ -104,8 +104,10 @@ class _Collector:
         )
 
     def _condition(self, index: int, raw: Any, birth: Any) -> None:
-        matches = select(raw, "Condition", self.term)
-        if not matches and not _read_for_text(raw, "Condition"):
+        if type(raw) is not dict or raw.get("resourceType") != "Condition":
+            return
+        matches = match_codeable(raw.get("code"), self.term)
+        if not matches and not _read_for_text(raw):
             return
         try:
             model = CONDITION.read(raw)
@@ -124,8 +126,10 @@ class _Collector:
             self.facts.extend(facts)
 
     def _observation(self, index: int, raw: Any) -> None:
-        matches = select(raw, "Observation", self.term)
-        if not matches and not _read_for_text(raw, "Observation"):
+        if type(raw) is not dict or raw.get("resourceType") != "Observation":
+            return
+        matches = match_codeable(raw.get("code"), self.term)
+        if not matches and not _read_for_text(raw):
             return
         status = raw.get("status")
         if not isinstance(status, str) or status not in USABLE:
@@ -205,12 +209,10 @@ class _Collector:
         return reference in selections
 
 
-def _read_for_text(raw: Any, resource_type: str) -> bool:
+def _read_for_text(raw: dict[str, Any]) -> bool:
     """Is a resource none of whose codes the engine reads still read for its notes and string
     value? Yes, unless a standard code says it is about something else."""
-    if type(raw) is not dict or raw.get("resourceType") != resource_type or not has_text(raw):
-        return False
-    return not standard_coded(raw)
+    return has_text(raw) and not standard_coded(raw)
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -30,13 +30,14 @@ def matched_fact(
         return None
     historical = match.assertion == "historical"
     coded = match.confidence == "coded"
+    entry = match.entry  # not match.concept / match.attrs: properties, a call each
     return Fact(
         reference=reference,
-        concept=match.concept.id,
-        roles=match.concept.roles,
-        attrs=match.attrs,
+        concept=entry.concept.id,
+        roles=entry.concept.roles,
+        attrs=entry.attrs,
         label=label,
-        code=f"{match.entry.system}|{match.entry.code}" if coded else "text",
+        code=f"{entry.system}|{entry.code}" if coded else "text",
         confidence="coded" if coded else "text",
         current=current and not historical,
         negated=negated or match.assertion == "negated",

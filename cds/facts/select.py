@@ -35,8 +35,8 @@ def match_codeable(
                 continue
             if system in STANDARD_SYSTEMS:
                 standard = True
-            for entry in term.match_coding(system, code):
-                found.setdefault(entry.concept.id, CodeMatch(entry, "coded"))
+            for match in term.coded_matches(system, code):
+                found.setdefault(match.entry.concept.id, match)
     if found:
         return tuple(found.values())
     if standard and not text_with_standard_codes:
@@ -45,12 +45,6 @@ def match_codeable(
     if type(text) is str and text:
         return _dedupe(term.match_text(text))
     return ()
-
-
-def select(raw: Any, resource_type: str, term: Terminology) -> tuple[CodeMatch, ...]:
-    if type(raw) is not dict or raw.get("resourceType") != resource_type:
-        return ()
-    return match_codeable(raw.get("code"), term)
 
 
 def raw_reference(raw: dict[str, Any], resource_type: str, source: str, index: int) -> str:

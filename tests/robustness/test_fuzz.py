@@ -9,7 +9,6 @@ import copy
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, cast
@@ -268,7 +267,7 @@ DAMAGED = {
 }
 """The element each corruption damages."""
 READ = {
-    rtype: {f.name for f in fields(read)} | {"resourceType"}
+    rtype: set(read._fields) | {"resourceType"}
     for rtype, read in (("Condition", ConditionRead), ("Observation", ObservationRead))
 }
 """The elements the engine reads and so validates: damage elsewhere goes unnoticed."""

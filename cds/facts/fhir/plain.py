@@ -29,19 +29,22 @@ def _string(value: Any) -> bool:
 
 
 def _plain_coded(raw: Any) -> Coded | None:
-    if type(raw) is not dict or not raw or not _CODING_KEYS.issuperset(raw):
+    if type(raw) is not dict or not raw:
         return None
     for key, value in raw.items():
+        if key not in _CODING_KEYS:  # here, not issuperset(raw): that builds a set
+            return None
         if type(value) is str:
-            if not value.isprintable() or not value or key == "userSelected":
+            if not value or not value.isprintable() or key == "userSelected":
                 return None
-            if key == "system" and " " in value:
-                return None  # uri: regex `\\S*`
-            if key == "code" and (value[0] == " " or value[-1] == " " or "  " in value):
-                return None  # code: regex `[^\\s]+(\\s[^\\s]+)*`
         elif key != "userSelected" or type(value) is not bool:
             return None
-    return Coded(raw.get("system"), raw.get("code"), raw.get("display"))
+    system, code = raw.get("system"), raw.get("code")  # each a non-empty string, or None
+    if system is not None and " " in system:
+        return None  # uri: regex `\\S*`
+    if code is not None and (code[0] == " " or code[-1] == " " or "  " in code):
+        return None  # code: regex `[^\\s]+(\\s[^\\s]+)*`
+    return Coded(system, code, raw.get("display"))
 
 
 def plain_codeable(raw: Any) -> Codeable | None:
@@ -56,8 +59,13 @@ def plain_codeable(raw: Any) -> Codeable | None:
         return None if "coding" in raw else Codeable((), text)
     if type(coding) is not list or not coding:
         return None
-    read = _each(coding, _plain_coded)
-    return None if read is None else Codeable(tuple(read), text)
+    codings = []
+    for item in coding:  # not _each: a call less a CodeableConcept
+        read = _plain_coded(item)
+        if read is None:
+            return None
+        codings.append(read)
+    return Codeable(tuple(codings), text)
 
 
 def plain_codeables(raw: Any) -> list[Codeable] | None:
