@@ -61,7 +61,8 @@ def standard_coded(raw: dict[str, Any]) -> bool:
     if type(coding) is not list:
         return False
     return any(
-        type(c) is dict and c.get("system") in STANDARD_SYSTEMS for c in coding[:MAX_CODINGS]
+        type(c) is dict and type(s := c.get("system")) is str and s in STANDARD_SYSTEMS
+        for c in coding[:MAX_CODINGS]
     )
 
 

@@ -187,6 +187,15 @@ def test_standard_coded_resource_is_not_matched_by_its_text() -> None:
     assert facts_of(conditions=[raw]).facts == ()
 
 
+def test_a_coding_whose_system_is_not_a_string_is_skipped_not_raised() -> None:
+    raw = condition("M25.561", "http://hl7.org/fhir/sid/icd-10-cm")
+    raw["code"] = {"coding": [{"system": [SCT], "code": "x"}]}
+    raw["note"] = [{"text": "Knee pain since the fall."}]
+    found = facts_of(conditions=[raw])
+    assert found.facts == ()
+    assert [s.reference for s in found.skipped] == [f"Condition/{raw['id']}"]
+
+
 def test_existing_referrals_need_an_open_status() -> None:
     def sr(rid: str, status_: str) -> dict[str, Any]:
         return {
