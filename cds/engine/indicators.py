@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cds.engine.context import Context, JointGroup, opposite, sides_compatible
 from cds.engine.model import IndicatorResult, Level
-from cds.facts import Fact
+from cds.facts import Fact, Side
 
 
 def check_indicators(
@@ -21,20 +23,23 @@ def check_indicators(
             return joint in ctx.region_joints(f.region)
         return True
 
-    radiating = [f for f in ctx.role("radiating") if relevant(f)]
-    neuro = [f for f in ctx.role("neurological") if relevant(f)]
-    neuro_absent = tuple(f for f in ctx.role("neurological", negated=True) if relevant(f))
-    provoking = [f for f in ctx.role("provocation") if f.joint in (None, joint) and relevant(f)]
+    def provokes(f: Fact) -> bool:
+        return f.joint in (None, joint) and relevant(f)
+
+    radiating, same_rad = _split(ctx.role("radiating"), relevant, side)
+    neuro, same_neuro = _split(ctx.role("neurological"), relevant, side)
+    _, same_prov = _split(ctx.role("provocation"), provokes, side)
+    neuro_absent = tuple([f for f in ctx.role("neurological", negated=True) if relevant(f)])
     provoking_absent = tuple(
-        f for f in ctx.role("provocation", negated=True) if f.joint in (None, joint)
+        [f for f in ctx.role("provocation", negated=True) if f.joint in (None, joint)]
     )
-    same_rad = tuple(f for f in radiating if sides_compatible(f.side, side))
-    same_neuro = tuple(f for f in neuro if sides_compatible(f.side, side))
-    same_prov = tuple(f for f in provoking if sides_compatible(f.side, side))
-    both = radiating + neuro
-    opposite_side = any(opposite(f.side, side) for f in both)
-    sided = [f for f in both if f.side in ("left", "right")]
-    unilateral = side in ("left", "right") and (not sided or any(f.side == side for f in sided))
+    opposite_side = sided = same_sided = False
+    for f in (*radiating, *neuro):
+        if f.side in ("left", "right"):
+            sided = True
+            same_sided = same_sided or f.side == side
+            opposite_side = opposite_side or opposite(f.side, side)
+    unilateral = side in ("left", "right") and (not sided or same_sided)
     chronic = chronic_or_recurrent(ctx, back)
     return (
         IndicatorResult("radiating", bool(same_rad), same_rad),
@@ -50,12 +55,30 @@ def check_indicators(
     )
 
 
+def _split(
+    facts: tuple[Fact, ...], keep: Callable[[Fact], bool], side: Side
+) -> tuple[list[Fact], tuple[Fact, ...]]:
+    """The facts `keep` accepts, and those of them on a side compatible with `side`."""
+    kept: list[Fact] = []
+    same: list[Fact] = []
+    for f in facts:
+        if keep(f):
+            kept.append(f)
+            if sides_compatible(f.side, side):
+                same.append(f)
+    return kept, tuple(same)
+
+
 def chronic_or_recurrent(ctx: Context, back: tuple[Fact, ...]) -> tuple[Fact, ...]:
     limit = ctx.term.rules.chronic_days
     found: list[Fact] = []
-    current = [b for b in back if b.current]
-    history = [b for b in back if not b.current]
+    current: list[Fact] = []
+    history: list[Fact] = []
     for b in back:
+        if b.current:
+            current.append(b)
+        else:
+            history.append(b)
         start = b.start
         if (
             b.attrs.get("chronic") == "true"
@@ -67,17 +90,23 @@ def chronic_or_recurrent(ctx: Context, back: tuple[Fact, ...]) -> tuple[Fact, ..
     if current and history:
         found.extend(history)
         found.extend(current)
-    unique: dict[tuple[str, str], Fact] = {(f.reference, f.concept): f for f in found}
+    unique: dict[tuple[str, str], Fact] = {}
+    for f in found:
+        unique[f.reference, f.concept] = f  # the last of equals, in the first one's place
     return tuple(unique.values())
 
 
 def level_of(ctx: Context, indicators: tuple[IndicatorResult, ...]) -> Level | None:
     rules = ctx.term.rules
-    present = [i for i in indicators if i.present]
-    strong = any(rules.indicator(i.key).strong for i in present)
-    if len(present) >= rules.warning_min_indicators and (strong or not rules.warning_needs_strong):
+    present = 0
+    strong = False
+    for i in indicators:
+        if i.present:
+            present += 1
+            strong = strong or rules.indicator(i.key).strong
+    if present >= rules.warning_min_indicators and (strong or not rules.warning_needs_strong):
         return "warning"
-    if len(present) >= rules.info_min_indicators:
+    if present >= rules.info_min_indicators:
         return "info"
     return None
 
@@ -86,7 +115,10 @@ def score_of(
     ctx: Context, indicators: tuple[IndicatorResult, ...], supporting: tuple[Fact, ...]
 ) -> float:
     rules = ctx.term.rules
-    base = sum(rules.indicator(i.key).weight for i in indicators if i.present)
+    base: float = 0  # stays the int 0 when no indicator is present
+    for i in indicators:
+        if i.present:
+            base += rules.indicator(i.key).weight
     for f in supporting:
         kind = "gait" if "gait" in f.roles else "posture"
         base += rules.supporting_weight[kind]

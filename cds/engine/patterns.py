@@ -134,9 +134,12 @@ def _rank(jf: JointFinding) -> tuple[int, int, float]:
 
 
 def _local_explanations(ctx: Context, group: JointGroup) -> tuple[Fact, ...]:
+    explaining = ctx.role("local-explanation")
+    if not explaining:
+        return ()
     found = []
     regions = {b.region for b in ctx.back if b.current}
-    for f in ctx.role("local-explanation"):
+    for f in explaining:
         if group.site.joint not in _explains(ctx, f):
             continue
         if not sides_compatible(f.side, group.site.side):
