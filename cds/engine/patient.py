@@ -21,15 +21,14 @@ def patient_state(ctx: Context) -> PatientState:
     immuno: list[Fact] = []
     anticoag = False
     for f in ctx.role("medicine"):
-        if not _asserted(f):
-            continue
-        kind = f.attrs.get("medicine")
-        if kind == "corticosteroid" and _long_term(ctx, f, rules.steroid_days):
-            steroids.append(f)
-        elif kind == "immunosuppressant":
-            immuno.append(f)
-        elif kind == "anticoagulant":
-            anticoag = True
+        if _asserted(f):
+            kind = f.attrs.get("medicine")
+            if kind == "corticosteroid" and _long_term(ctx, f, rules.steroid_days):
+                steroids.append(f)
+            elif kind == "immunosuppressant":
+                immuno.append(f)
+            elif kind == "anticoagulant":
+                anticoag = True
     barriers: list[str] = []
     if age is not None and age >= rules.nsaid_age:
         barriers.append("age")
