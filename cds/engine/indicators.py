@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cds.engine.context import Context, JointGroup, opposite, sides_compatible
+from cds.engine.context import Context, JointGroup, sides_compatible
 from cds.engine.model import IndicatorResult, Level
 from cds.facts import Fact, Side
+
+LEFT_RIGHT = frozenset({"left", "right"})
 
 
 def check_indicators(
@@ -33,13 +35,9 @@ def check_indicators(
     provoking_absent = tuple(
         [f for f in ctx.role("provocation", negated=True) if f.joint in (None, joint)]
     )
-    opposite_side = sided = same_sided = False
-    for f in (*radiating, *neuro):
-        if f.side in ("left", "right"):
-            sided = True
-            same_sided = same_sided or f.side == side
-            opposite_side = opposite_side or opposite(f.side, side)
-    unilateral = side in ("left", "right") and (not sided or same_sided)
+    sided = {f.side for f in (*radiating, *neuro)} & LEFT_RIGHT
+    unilateral = side in LEFT_RIGHT and (not sided or side in sided)
+    opposite_side = side in LEFT_RIGHT and bool(sided - {side})
     chronic = chronic_or_recurrent(ctx, back)
     return (
         IndicatorResult("radiating", bool(same_rad), same_rad),
@@ -98,15 +96,11 @@ def chronic_or_recurrent(ctx: Context, back: tuple[Fact, ...]) -> tuple[Fact, ..
 
 def level_of(ctx: Context, indicators: tuple[IndicatorResult, ...]) -> Level | None:
     rules = ctx.term.rules
-    present = 0
-    strong = False
-    for i in indicators:
-        if i.present:
-            present += 1
-            strong = strong or rules.indicator(i.key).strong
-    if present >= rules.warning_min_indicators and (strong or not rules.warning_needs_strong):
+    present = [i for i in indicators if i.present]
+    strong = any(rules.indicator(i.key).strong for i in present)
+    if len(present) >= rules.warning_min_indicators and (strong or not rules.warning_needs_strong):
         return "warning"
-    if present >= rules.info_min_indicators:
+    if len(present) >= rules.info_min_indicators:
         return "info"
     return None
 

@@ -22,16 +22,18 @@ NG65_FEATURES = (
 
 def spa_diagnoses(ctx: Context) -> tuple[Fact, ...]:
     """An established diagnosis counts whether current or past."""
-    return ctx.role("inflammatory-diagnosis", current=False)
+    return tuple(
+        [f for f in ctx.facts.facts if "inflammatory-diagnosis" in f.roles and not f.negated]
+    )
 
 
 def hla_b27(ctx: Context) -> bool | None:
-    """Positive if any result is; negative if one is and none positive; else unknown."""
-    found: bool | None = None
-    for m in ctx.facts.measurements:
-        if m.marker == "hla-b27" and m.abnormal is not None:
-            found = found or m.abnormal
-    return found
+    results = [m.abnormal for m in ctx.facts.measurements if m.marker == "hla-b27"]
+    if True in results:
+        return True
+    if False in results:
+        return False
+    return None
 
 
 def ng65(ctx: Context) -> NG65Result | None:

@@ -19,7 +19,7 @@ def patient_state(ctx: Context) -> PatientState:
     pregnancy = _pregnancy(ctx)
     steroids: list[Fact] = []
     immuno: list[Fact] = []
-    anticoag = False
+    anticoagulants: list[Fact] = []
     for f in ctx.role("medicine"):
         if _asserted(f):
             kind = f.attrs.get("medicine")
@@ -28,13 +28,13 @@ def patient_state(ctx: Context) -> PatientState:
             elif kind == "immunosuppressant":
                 immuno.append(f)
             elif kind == "anticoagulant":
-                anticoag = True
+                anticoagulants.append(f)
     barriers: list[str] = []
     if age is not None and age >= rules.nsaid_age:
         barriers.append("age")
     if pregnancy:
         barriers.append("pregnancy")
-    if anticoag:
+    if anticoagulants:
         barriers.append("anticoagulant")
     cautions = {
         f.attrs.get("caution")

@@ -218,12 +218,9 @@ def _merge_indicator(results: tuple[IndicatorResult, ...]) -> IndicatorResult:
 
 def _region(back: tuple[Fact, ...], members: list[JointFinding], upper_limb: frozenset[str]) -> str:
     """The commonest region of the back complaints (the first of equals), else by the limb."""
-    counts: dict[str, int] = {}
-    for b in back:
-        if b.region and b.region != "unspecified":
-            counts[b.region] = counts.get(b.region, 0) + 1
-    if counts:
-        return max(counts, key=counts.__getitem__)
+    regions = [b.region for b in back if b.region and b.region != "unspecified"]
+    if regions:
+        return max(dict.fromkeys(regions), key=regions.count)
     upper = any(m.group.site.joint in upper_limb for m in members)
     return "cervical" if upper else "lumbar"
 
