@@ -60,9 +60,9 @@ def find(facts: Facts, hook: Hook, now: datetime, term: Terminology) -> Findings
         red_flags=red_flags,
         stable=stable,
         orders=orders,
-        existing_referrals=frozenset(r.kind for r in facts.referrals),
+        existing_referrals=frozenset([r.kind for r in facts.referrals]),
         referrals=facts.referrals,
-        pain_scores=tuple(m for m in facts.measurements if m.marker == "pain-score"),
+        pain_scores=tuple([m for m in facts.measurements if m.marker == "pain-score"]),
         age_concern=bool(
             patient and patient.age is not None and patient.age > term.rules.age_concern
         ),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from cds.engine.context import Context, JointGroup, opposite, sides_compatible
+from collections.abc import Callable
+
+from cds.engine.context import Context, JointGroup, sides_compatible
 from cds.engine.model import IndicatorResult, Level
-from cds.facts import Fact
+from cds.facts import Fact, Side
+
+LEFT_RIGHT = frozenset({"left", "right"})
 
 
 def check_indicators(
@@ -21,20 +25,19 @@ def check_indicators(
             return joint in ctx.region_joints(f.region)
         return True
 
-    radiating = [f for f in ctx.role("radiating") if relevant(f)]
-    neuro = [f for f in ctx.role("neurological") if relevant(f)]
-    neuro_absent = tuple(f for f in ctx.role("neurological", negated=True) if relevant(f))
-    provoking = [f for f in ctx.role("provocation") if f.joint in (None, joint) and relevant(f)]
+    def provokes(f: Fact) -> bool:
+        return f.joint in (None, joint) and relevant(f)
+
+    radiating, same_rad = _split(ctx.role("radiating"), relevant, side)
+    neuro, same_neuro = _split(ctx.role("neurological"), relevant, side)
+    _, same_prov = _split(ctx.role("provocation"), provokes, side)
+    neuro_absent = tuple([f for f in ctx.role("neurological", negated=True) if relevant(f)])
     provoking_absent = tuple(
-        f for f in ctx.role("provocation", negated=True) if f.joint in (None, joint)
+        [f for f in ctx.role("provocation", negated=True) if f.joint in (None, joint)]
     )
-    same_rad = tuple(f for f in radiating if sides_compatible(f.side, side))
-    same_neuro = tuple(f for f in neuro if sides_compatible(f.side, side))
-    same_prov = tuple(f for f in provoking if sides_compatible(f.side, side))
-    both = radiating + neuro
-    opposite_side = any(opposite(f.side, side) for f in both)
-    sided = [f for f in both if f.side in ("left", "right")]
-    unilateral = side in ("left", "right") and (not sided or any(f.side == side for f in sided))
+    sided = {f.side for f in (*radiating, *neuro)} & LEFT_RIGHT
+    unilateral = side in LEFT_RIGHT and (not sided or side in sided)
+    opposite_side = side in LEFT_RIGHT and bool(sided - {side})
     chronic = chronic_or_recurrent(ctx, back)
     return (
         IndicatorResult("radiating", bool(same_rad), same_rad),
@@ -50,12 +53,30 @@ def check_indicators(
     )
 
 
+def _split(
+    facts: tuple[Fact, ...], keep: Callable[[Fact], bool], side: Side
+) -> tuple[list[Fact], tuple[Fact, ...]]:
+    """The facts `keep` accepts, and those of them on a side compatible with `side`."""
+    kept: list[Fact] = []
+    same: list[Fact] = []
+    for f in facts:
+        if keep(f):
+            kept.append(f)
+            if sides_compatible(f.side, side):
+                same.append(f)
+    return kept, tuple(same)
+
+
 def chronic_or_recurrent(ctx: Context, back: tuple[Fact, ...]) -> tuple[Fact, ...]:
     limit = ctx.term.rules.chronic_days
     found: list[Fact] = []
-    current = [b for b in back if b.current]
-    history = [b for b in back if not b.current]
+    current: list[Fact] = []
+    history: list[Fact] = []
     for b in back:
+        if b.current:
+            current.append(b)
+        else:
+            history.append(b)
         start = b.start
         if (
             b.attrs.get("chronic") == "true"
@@ -67,7 +88,9 @@ def chronic_or_recurrent(ctx: Context, back: tuple[Fact, ...]) -> tuple[Fact, ..
     if current and history:
         found.extend(history)
         found.extend(current)
-    unique: dict[tuple[str, str], Fact] = {(f.reference, f.concept): f for f in found}
+    unique: dict[tuple[str, str], Fact] = {}
+    for f in found:
+        unique[f.reference, f.concept] = f  # the last of equals, in the first one's place
     return tuple(unique.values())
 
 
@@ -86,7 +109,10 @@ def score_of(
     ctx: Context, indicators: tuple[IndicatorResult, ...], supporting: tuple[Fact, ...]
 ) -> float:
     rules = ctx.term.rules
-    base = sum(rules.indicator(i.key).weight for i in indicators if i.present)
+    base: float = 0  # stays the int 0 when no indicator is present
+    for i in indicators:
+        if i.present:
+            base += rules.indicator(i.key).weight
     for f in supporting:
         kind = "gait" if "gait" in f.roles else "posture"
         base += rules.supporting_weight[kind]

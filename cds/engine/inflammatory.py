@@ -23,15 +23,15 @@ NG65_FEATURES = (
 def spa_diagnoses(ctx: Context) -> tuple[Fact, ...]:
     """An established diagnosis counts whether current or past."""
     return tuple(
-        f for f in ctx.facts.facts if "inflammatory-diagnosis" in f.roles and not f.negated
+        [f for f in ctx.facts.facts if "inflammatory-diagnosis" in f.roles and not f.negated]
     )
 
 
 def hla_b27(ctx: Context) -> bool | None:
     results = [m.abnormal for m in ctx.facts.measurements if m.marker == "hla-b27"]
-    if any(r is True for r in results):
+    if True in results:
         return True
-    if any(r is False for r in results):
+    if False in results:
         return False
     return None
 
@@ -41,19 +41,17 @@ def ng65(ctx: Context) -> NG65Result | None:
     back = [b for b in ctx.back if b.current and b.region != "cervical" and b.start]
     if not back:
         return None
-    first = min(b.start for b in back if b.start)
+    first = min([b.start for b in back if b.start])
     duration = (ctx.today - first).days
     patient = ctx.facts.patient
     onset_age = years_between(patient.birth_date, first) if patient and patient.birth_date else None
     present: dict[str, list[Fact]] = {}
     if onset_age is not None and onset_age < rules.ng65_early_onset_age:
         present["onset-before-35"] = [b for b in back if b.start == first]
-    buttock = [g for g in ctx.joints if g.site.joint == "buttock"]
-    if buttock:
-        present["buttock-pain"] = list(buttock[0].facts)
-    for f in ctx.facts.facts:
-        if "ng65-feature" not in f.roles or f.negated:
-            continue
+    for g in ctx.joints:
+        if g.site.joint == "buttock":
+            present["buttock-pain"] = list(g.facts)  # one group a joint
+    for f in ctx.role("ng65-feature", current=False):
         if f.current or f.attrs.get("history") == "true":
             present.setdefault(f.attrs.get("feature", f.concept), []).append(f)
     hla = hla_b27(ctx)

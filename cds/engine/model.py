@@ -1,4 +1,10 @@
-"""What the engine concludes: findings, red flags and order findings."""
+"""What the engine concludes: findings, red flags and order findings.
+
+Every result is built once by the engine and never changed after. IndicatorResult, NG65Result,
+Finding, PatientState and Findings, built on every call, are not frozen: a frozen dataclass sets
+each field through object.__setattr__, four times the cost (saves ~90 k instructions a call of
+bench case (a)); use dataclasses.replace for a changed copy, as for the frozen ones.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +26,7 @@ class JointSite:
     side: Side
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class IndicatorResult:
     key: str
     present: bool
@@ -30,7 +36,7 @@ class IndicatorResult:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NG65Result:
     met: bool
     features: tuple[str, ...]
@@ -41,7 +47,7 @@ class NG65Result:
     evidence: tuple[Fact, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Finding:
     pattern: Pattern
     sites: tuple[JointSite, ...]
@@ -126,7 +132,7 @@ class ImagingFinding:
     """The patient is in CMS166's population (age, a new low back pain diagnosis)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PatientState:
     """Who the patient is, for the advice (clinical-logic.md §2): built by `engine.patient`."""
 
@@ -157,7 +163,7 @@ class StartBack:
     effective: date | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Findings:
     patient_id: str
     findings: tuple[Finding, ...] = ()

@@ -17,27 +17,31 @@ def patient_state(ctx: Context) -> PatientState:
     age = patient.age if patient else None
     sex = patient.sex if patient else None
     pregnancy = _pregnancy(ctx)
-    medicines = [f for f in ctx.role("medicine") if _asserted(f)]
-    steroids = tuple(
-        f
-        for f in medicines
-        if f.attrs.get("medicine") == "corticosteroid" and _long_term(ctx, f, rules.steroid_days)
-    )
-    immuno = tuple(f for f in medicines if f.attrs.get("medicine") == "immunosuppressant")
-    anticoag = any(f.attrs.get("medicine") == "anticoagulant" for f in medicines)
+    steroids: list[Fact] = []
+    immuno: list[Fact] = []
+    anticoagulants: list[Fact] = []
+    for f in ctx.role("medicine"):
+        if _asserted(f):
+            kind = f.attrs.get("medicine")
+            if kind == "corticosteroid" and _long_term(ctx, f, rules.steroid_days):
+                steroids.append(f)
+            elif kind == "immunosuppressant":
+                immuno.append(f)
+            elif kind == "anticoagulant":
+                anticoagulants.append(f)
     barriers: list[str] = []
     if age is not None and age >= rules.nsaid_age:
         barriers.append("age")
     if pregnancy:
         barriers.append("pregnancy")
-    if anticoag:
+    if anticoagulants:
         barriers.append("anticoagulant")
     cautions = {
         f.attrs.get("caution")
         for f in ctx.role("nsaid-caution", current=False)
         if _asserted(f) and (f.current or f.attrs.get("history") == "true")
     }
-    barriers.extend(c for c in NSAID_CAUTIONS if c in cautions)
+    barriers.extend([c for c in NSAID_CAUTIONS if c in cautions])
     if not ctx.facts.medicines_available:
         barriers.append("medicines-unavailable")
     return PatientState(
@@ -45,8 +49,8 @@ def patient_state(ctx: Context) -> PatientState:
         sex=sex,
         child=age is not None and age < rules.child_age,
         pregnancy=pregnancy,
-        long_term_steroids=steroids,
-        immunosuppressants=immuno,
+        long_term_steroids=tuple(steroids),
+        immunosuppressants=tuple(immuno),
         nsaid_barriers=tuple(barriers),
     )
 
@@ -68,11 +72,14 @@ def _long_term(ctx: Context, f: Fact, days: int) -> bool:
 def _pregnancy(ctx: Context) -> tuple[Fact, ...]:
     """Current pregnancy facts begun within `pregnancyDays`, with no delivery, loss or
     "not pregnant" status recorded since."""
+    recorded = (*ctx.role("pregnancy"), *ctx.role("pregnancy-status"))
+    if not recorded:
+        return ()
     limit = ctx.term.rules.pregnancy_days
     since_then = [f.start for f in ctx.role("pregnancy-ended", current=False) if _asserted(f)]
     since_then += [f.start for f in ctx.role("pregnancy-status", negated=True)]
     found = []
-    for f in (*ctx.role("pregnancy"), *ctx.role("pregnancy-status")):
+    for f in recorded:
         if not _asserted(f):
             continue
         days = ctx.days_since(f.start)

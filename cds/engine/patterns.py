@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from cds.engine.context import Context, JointGroup, sides_compatible
@@ -14,19 +13,19 @@ from cds.facts import Fact
 LEVEL_RANK = {"warning": 2, "info": 1}
 PATTERN_ORDER: tuple[Pattern, ...] = ("inflammatory", "radicular", "biomechanical", "compensatory")
 INFLAMMATORY_MARKERS = frozenset({"crp", "esr", "hla-b27"})
-GROUP_ORDER: dict[tuple[Pattern, str | None], int] = {
-    key: i
-    for i, key in enumerate(
-        (p, limb)
-        for p in PATTERN_ORDER
-        for limb in ((None,) if p == "inflammatory" else ("lower", "upper", None))
-    )
-}
+GROUP_ORDER: tuple[tuple[Pattern, str | None], ...] = tuple(
+    (p, limb)
+    for p in PATTERN_ORDER
+    for limb in ((None,) if p == "inflammatory" else ("lower", "upper", None))
+)
 """Findings in pattern order, then lower limb, upper limb, neither."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class JointFinding:
+    """One joint's best pattern; internal, not frozen: frozen costs four times as much to build
+    (saves ~10 k instructions a candidate pattern)."""
+
     pattern: Pattern
     group: JointGroup
     level: Level
@@ -49,11 +48,16 @@ def find_patterns(ctx: Context) -> tuple[Finding, ...]:
         limb = None if jf.pattern == "inflammatory" else ctx.limb(jf.group.site.joint)
         groups.setdefault((jf.pattern, limb), []).append(jf)
     findings = [
-        _merge(ctx, pattern, members, diagnoses, criteria)
-        for (pattern, _), members in sorted(groups.items(), key=lambda kv: GROUP_ORDER[kv[0]])
+        _merge(ctx, pattern, groups[pattern, limb], diagnoses, criteria)
+        for pattern, limb in GROUP_ORDER
+        if (pattern, limb) in groups
     ]
-    findings.sort(key=lambda f: (-LEVEL_RANK[f.level], -f.score))
+    findings.sort(key=_finding_rank)
     return tuple(findings)
+
+
+def _finding_rank(f: Finding) -> tuple[int, float]:
+    return (-LEVEL_RANK[f.level], -f.score)
 
 
 def _assess(ctx: Context, group: JointGroup, inflammatory: bool) -> JointFinding | None:
@@ -130,9 +134,12 @@ def _rank(jf: JointFinding) -> tuple[int, int, float]:
 
 
 def _local_explanations(ctx: Context, group: JointGroup) -> tuple[Fact, ...]:
+    explaining = ctx.role("local-explanation")
+    if not explaining:
+        return ()
     found = []
     regions = {b.region for b in ctx.back if b.current}
-    for f in ctx.role("local-explanation"):
+    for f in explaining:
         if group.site.joint not in _explains(ctx, f):
             continue
         if not sides_compatible(f.side, group.site.side):
@@ -163,23 +170,29 @@ def _merge(
     diagnoses: tuple[Fact, ...],
     criteria: NG65Result | None,
 ) -> Finding:
-    indicators = tuple(map(_merge_indicator, zip(*[m.indicators for m in members], strict=True)))
-    back = _unique([m.back for m in members])
-    level: Level = max((m.level for m in members), key=LEVEL_RANK.__getitem__)
+    if len(members) == 1:  # one joint, nothing to merge: saves ~10 k instructions a finding
+        only = members[0]
+        indicators, back, level, score = only.indicators, only.back, only.level, only.score
+    else:
+        merged = zip(*[m.indicators for m in members], strict=True)
+        indicators = tuple([_merge_indicator(results) for results in merged])
+        back = _unique([m.back for m in members])
+        level = max([m.level for m in members], key=LEVEL_RANK.__getitem__)
+        score = max([m.score for m in members])
     region = _region(back, members, ctx.term.rules.upper_limb)
     inflammatory = pattern == "inflammatory"
     return Finding(
         pattern=pattern,
-        sites=tuple(m.group.site for m in members),
+        sites=tuple([m.group.site for m in members]),
         region=region,
         level=level,
-        score=max(m.score for m in members),
+        score=score,
         indicators=indicators,
         back=back,
         joints=_unique([m.group.facts for m in members]),
         supporting=_unique([m.supporting for m in members]),
         local=_unique([m.local for m in members]),
-        markers=tuple(m for m in ctx.facts.measurements if m.marker in INFLAMMATORY_MARKERS)
+        markers=tuple([m for m in ctx.facts.measurements if m.marker in INFLAMMATORY_MARKERS])
         if inflammatory
         else (),
         diagnoses=diagnoses if inflammatory else (),
@@ -191,8 +204,6 @@ def _merge(
 
 def _merge_indicator(results: tuple[IndicatorResult, ...]) -> IndicatorResult:
     first = results[0]
-    if len(results) == 1:
-        return first
     present = [r.evidence for r in results if r.present]
     evidence = _unique(present)
     absent = _unique([r.checked_absent for r in results])
@@ -206,9 +217,10 @@ def _merge_indicator(results: tuple[IndicatorResult, ...]) -> IndicatorResult:
 
 
 def _region(back: tuple[Fact, ...], members: list[JointFinding], upper_limb: frozenset[str]) -> str:
-    counts = Counter(b.region for b in back if b.region and b.region != "unspecified")
-    if counts:
-        return counts.most_common(1)[0][0]
+    """The commonest region of the back complaints (the first of equals), else by the limb."""
+    regions = [b.region for b in back if b.region and b.region != "unspecified"]
+    if regions:
+        return max(dict.fromkeys(regions), key=regions.count)
     upper = any(m.group.site.joint in upper_limb for m in members)
     return "cervical" if upper else "lumbar"
 

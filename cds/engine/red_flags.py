@@ -37,8 +37,8 @@ class _Finder:
         self.ctx = ctx
         self.state = state
         self.rules = ctx.term.rules
-        self.current_back = tuple(b for b in ctx.back if b.current)
-        self.new_back = tuple(b for b in self.current_back if self._new(b))
+        self.current_back = tuple([b for b in ctx.back if b.current])
+        self.new_back = tuple([b for b in self.current_back if self._new(b)])
         self.flags: dict[str, _Flag] = {}
         self.stable: list[Fact] = []
 
@@ -278,9 +278,9 @@ class _Finder:
             )
             actioned = actioned_on(flag, self.ctx.facts.actions)
             flags.append(flag if actioned is None else replace(flag, actioned=actioned))
-        flags.sort(key=lambda r: (r.actioned is not None, -TIER_RANK[r.tier]))
+        flags.sort(key=_flag_order)
         flagged = {f.reference for r in flags for f in r.facts}
-        stable = _unique(tuple(f for f in self.stable if f.reference not in flagged))
+        stable = _unique(tuple([f for f in self.stable if f.reference not in flagged]))
         return tuple(flags), stable
 
 
@@ -291,12 +291,21 @@ def find_red_flags(
     return _Finder(ctx, state).run()
 
 
+def _flag_order(flag: RedFlag) -> tuple[bool, int]:
+    """Not yet acted on first, then emergency before urgent."""
+    return (flag.actioned is not None, -TIER_RANK[flag.tier])
+
+
 def _asserted(f: Fact) -> bool:
     return not f.negated and f.assertion not in NOT_ASSERTED
 
 
 def _unique(facts: tuple[Fact, ...]) -> tuple[Fact, ...]:
-    return tuple({(f.reference, f.concept): f for f in facts}.values())
+    """The last fact of each (reference, concept), in the place of the first."""
+    unique: dict[tuple[str, str], Fact] = {}
+    for f in facts:
+        unique[f.reference, f.concept] = f
+    return tuple(unique.values())
 
 
 def _start(facts: tuple[Fact, ...], measurements: list[Measurement]) -> date | None:

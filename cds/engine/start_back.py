@@ -39,13 +39,12 @@ def start_back(ctx: Context) -> StartBack | None:
 def needs_stratifying(ctx: Context) -> bool:
     """A lumbar back complaint that began within 12 weeks."""
     limit = ctx.term.rules.chronic_days
-    return any(
-        b.current
-        and b.region != "cervical"
-        and (days := ctx.days_since(b.start)) is not None
-        and days <= limit
-        for b in ctx.back
-    )
+    for b in ctx.back:
+        if b.current and b.region != "cervical":
+            days = ctx.days_since(b.start)
+            if days is not None and days <= limit:
+                return True
+    return False
 
 
 def _began(ctx: Context) -> date | None:
@@ -60,4 +59,8 @@ def _since(ctx: Context, marker: str, began: date | None) -> list[Measurement]:
         for m in ctx.facts.measurements
         if m.marker == marker and (began is None or m.effective is None or m.effective >= began)
     ]
-    return sorted(found, key=lambda m: m.effective or date.min)
+    return sorted(found, key=_effective)
+
+
+def _effective(m: Measurement) -> date:
+    return m.effective or date.min
