@@ -86,3 +86,10 @@ def test_a_radicular_thigh_finding_does_not_carry_the_spondyloarthritis() -> Non
     finding = only(axspa, RIGHT_THIGH, RIGHT_SCIATICA)
     assert finding.pattern == "radicular"
     assert finding.diagnoses == () and finding.ng65 is None
+
+
+def test_the_commonest_region_wins_whatever_its_name_or_place() -> None:
+    sacral = fact("back-pain-sacral", 200, "s1")
+    lumbar = (BACK, fact("back-pain-lumbar", 100, "back2"))
+    hip = fact("joint-pain-hip", 30, "hip", side="right")
+    assert only(sacral, *lumbar, hip).region == "lumbar"

@@ -40,3 +40,19 @@ def test_a_request_before_the_flag_is_passed_over_for_a_later_one() -> None:
     before = request("referral", True, 10)
     after = request("referral", True, 1)
     assert actioned(before, after) == on(1)
+
+
+def test_a_flag_not_yet_acted_on_comes_before_one_acted_on_whatever_their_tiers() -> None:
+    back = fact("back-pain-lumbar", 30, "back")
+    old_ces = fact("cauda-equina-symptom", 20, "ces")
+    record = Facts(
+        "p",
+        ADULT,
+        facts=(HOT_KNEE, back, old_ces),
+        actions=(request("other", True, 1, ("Condition/hot",)),),
+    )
+    flags = find(record, "patient-view", FIXED_NOW, TERM).red_flags
+    assert [(f.flag, f.tier, f.actioned) for f in flags] == [
+        ("cauda-equina", "urgent", None),
+        ("hot-joint", "emergency", on(1)),
+    ]
