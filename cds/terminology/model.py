@@ -138,9 +138,6 @@ class Terminology:
         self._prefixes = _prefix_tables(self.prefix)
         self._exclusions = _prefix_tables(self.excluded)
 
-    def match_coding(self, system: str, code: str) -> tuple[CodeEntry, ...]:
-        return tuple(match.entry for match in self.coded_matches(system, code))
-
     def coded_matches(self, system: str, code: str) -> tuple[CodeMatch, ...]:
         """The entries a coding matches, as "coded" matches: built once per code and shared
         (saves ~0.03 M instructions a call of bench case (a))."""

@@ -17,14 +17,14 @@ IMAGING_CONCEPTS = ("lumbar-spine-xray", "lumbar-spine-mri", "lumbar-spine-ct")
 
 
 def roles(system: str, code: str) -> set[str]:
-    return {r for e in default_terminology().match_coding(system, code) for r in e.concept.roles}
+    return {r for e in default_terminology().coded_matches(system, code) for r in e.concept.roles}
 
 
 def test_each_lumbar_code_has_its_modality_and_no_neighbour_matches() -> None:
     term = default_terminology()
     for modality, codes in LUMBAR.items():
         for code in codes:
-            [entry] = term.match_coding(CPT, code)
+            [entry] = term.coded_matches(CPT, code)
             assert entry.attrs["modality"] == modality
     for code in NEIGHBOURS:
         assert "lumbar-imaging" not in roles(CPT, code), code
@@ -75,4 +75,4 @@ def test_exclusion_codes_keep_their_red_flag_meaning() -> None:
         ("D84.9", {"infection-risk", "imaging-exclusion-immunosuppression"}),
         ("Z79.52", {"fracture-risk", "imaging-exclusion-steroids", "corticosteroid-systemic"}),
     ]:
-        assert {e.concept.id for e in term.match_coding(icd, code)} == both, code
+        assert {e.concept.id for e in term.coded_matches(icd, code)} == both, code

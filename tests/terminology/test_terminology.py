@@ -34,7 +34,7 @@ MODELS: dict[str, Any] = {
 
 
 def concepts(system: str, code: str) -> set[str]:
-    return {e.concept.id for e in default_terminology().match_coding(system, code)}
+    return {e.concept.id for e in default_terminology().coded_matches(system, code)}
 
 
 @pytest.mark.parametrize("path", sorted(PACKAGE_DIR.glob("*.json")), ids=lambda p: p.name)
@@ -57,19 +57,19 @@ def test_icd10cm_codes_match_their_children() -> None:
 
 def test_codes_matched_before_answer_alike_and_memory_stays_bounded() -> None:
     term = load_terminology()
-    first = term.match_coding(CM, "M54.41")
-    assert term.match_coding(CM, "M54.41") == first
+    first = term.coded_matches(CM, "M54.41")
+    assert term.coded_matches(CM, "M54.41") == first
     for n in range(MATCHED_CODES + 10):
-        assert term.match_coding(SCT, str(n)) == ()
-    assert term.match_coding(CM, "M54.41") == first
+        assert term.coded_matches(SCT, str(n)) == ()
+    assert term.coded_matches(CM, "M54.41") == first
     assert len(term._matched) <= MATCHED_CODES
     long = "M54.41" + "9" * MATCHED_CODE_LENGTH
-    assert term.match_coding(CM, long) == ()
+    assert term.coded_matches(CM, long) == ()
     assert (CM, long) not in term._matched
 
 
 def test_longest_icd_prefix_wins_and_carries_the_side() -> None:
-    entries = default_terminology().match_coding(CM, "M25.561")
+    entries = default_terminology().coded_matches(CM, "M25.561")
     assert [e.attrs.get("side") for e in entries] == ["right"]
     assert concepts(CM, "M54.41") == {"radicular-lumbar"}
     assert concepts(CM, "M54.12") == {"radicular-cervical"}
@@ -198,11 +198,11 @@ def test_a_site_directory_adds_local_codes_and_overrides_rules(tmp_path: Path) -
         json.dumps({"kind": "rules", "days": {"chronic": 90}})
     )
     term = load_terminology(tmp_path)
-    entries = term.match_coding("http://hospital.example/codes", "KNP-R")
+    entries = term.coded_matches("http://hospital.example/codes", "KNP-R")
     assert [(e.concept.id, e.attrs["joint"], e.attrs["side"]) for e in entries] == [
         ("joint-pain-knee", "knee", "right")
     ]
-    assert term.match_coding(CM, "M25.561")
+    assert term.coded_matches(CM, "M25.561")
     assert term.rules.chronic_days == 90
     assert term.rules.new_neuro_days == 14
 
