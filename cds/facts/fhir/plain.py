@@ -59,13 +59,8 @@ def plain_codeable(raw: Any) -> Codeable | None:
         return None if "coding" in raw else Codeable((), text)
     if type(coding) is not list or not coding:
         return None
-    codings = []
-    for item in coding:  # not _each: a call less a CodeableConcept
-        read = _plain_coded(item)
-        if read is None:
-            return None
-        codings.append(read)
-    return Codeable(tuple(codings), text)
+    read = _each(coding, _plain_coded)
+    return None if read is None else Codeable(tuple(read), text)
 
 
 def plain_codeables(raw: Any) -> list[Codeable] | None:
