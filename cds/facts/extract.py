@@ -104,10 +104,8 @@ class _Collector:
         )
 
     def _condition(self, index: int, raw: Any, birth: Any) -> None:
-        if type(raw) is not dict or raw.get("resourceType") != "Condition":
-            return
-        matches = match_codeable(raw.get("code"), self.term)
-        if not matches and not _read_for_text(raw):
+        matches = _selected(raw, "Condition", self.term)
+        if matches is None:
             return
         try:
             model = CONDITION.read(raw)
@@ -126,10 +124,8 @@ class _Collector:
             self.facts.extend(facts)
 
     def _observation(self, index: int, raw: Any) -> None:
-        if type(raw) is not dict or raw.get("resourceType") != "Observation":
-            return
-        matches = match_codeable(raw.get("code"), self.term)
-        if not matches and not _read_for_text(raw):
+        matches = _selected(raw, "Observation", self.term)
+        if matches is None:
             return
         status = raw.get("status")
         if not isinstance(status, str) or status not in USABLE:
@@ -209,10 +205,15 @@ class _Collector:
         return reference in selections
 
 
-def _read_for_text(raw: dict[str, Any]) -> bool:
-    """Is a resource none of whose codes the engine reads still read for its notes and string
-    value? Yes, unless a standard code says it is about something else."""
-    return has_text(raw) and not standard_coded(raw)
+def _selected(raw: Any, resource_type: str, term: Terminology) -> tuple[CodeMatch, ...] | None:
+    """The concepts a resource's code matches; () when none does but its notes and string value
+    are still read (no standard code says it is about something else); None: not read."""
+    if type(raw) is not dict or raw.get("resourceType") != resource_type:
+        return None
+    matches = match_codeable(raw.get("code"), term)
+    if matches or (has_text(raw) and not standard_coded(raw)):
+        return matches
+    return None
 
 
 def _as_list(value: Any) -> list[Any]:
